@@ -1,0 +1,306 @@
+package dev.bellm.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bellm.tensor.DType;
+import dev.bellm.tensor.Matrix;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A memory-mapped safetensors file: an 8-byte little-endian header length, a JSON header mapping tensor
+ * names to {@code dtype}, {@code shape} and {@code data_offsets}, then the raw little-endian data.
+ * Everything in the header is checked on open (offsets in bounds, not overlapping, sizes matching the
+ * shape), so a malformed file fails here with its name rather than later inside a kernel.
+ */
+public final class SafetensorsFile {
+    /** Headers larger than this are not plausible and are refused before allocating them. */
+    private static final long MAX_HEADER_BYTES = 100L << 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** One tensor's header entry. {@code dtype} is the header's string, which may be one we do not compute with. */
+    public record Entry(String name, String dtype, long[] shape, long begin, long end) {
+        public long elementCount() {
+            long n = 1;
+            for (long d : shape) n *= d;
+            return n;
+        }
+    }
+
+    /** A tensor to write: its bytes must be little-endian data of {@code dtype} and {@code shape}. */
+    public record Tensor(String name, String dtype, long[] shape, MemorySegment bytes) {
+        public static Tensor of(String name, float[] values, long... shape) {
+            MemorySegment seg = MemorySegment.ofArray(new byte[values.length * 4]);
+            for (int i = 0; i < values.length; i++) seg.setAtIndex(F32, i, values[i]);
+            return new Tensor(name, "F32", shape, seg);
+        }
+
+        public static Tensor of(Matrix m) {
+            return new Tensor(m.name, m.dtype.name(), new long[] {m.rows, m.cols}, m.data);
+        }
+    }
+
+    private final Path path;
+    private final MemorySegment data;
+    private final Map<String, Entry> entries;
+    private final Map<String, String> metadata;
+
+    private SafetensorsFile(Path path, MemorySegment data, Map<String, Entry> entries, Map<String, String> metadata) {
+        this.path = path;
+        this.data = data;
+        this.entries = entries;
+        this.metadata = metadata;
+    }
+
+    public static SafetensorsFile open(Path path) {
+        if (!Files.isRegularFile(path)) {
+            throw new CheckpointException(path, "no such file");
+        }
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) {
+                throw new CheckpointException(path, "truncated: " + size + " bytes, a safetensors file starts with an 8-byte header length");
+            }
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            ch.read(lenBuf, 0);
+            long headerLen = lenBuf.flip().getLong();
+            if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || 8 + headerLen > size) {
+                throw new CheckpointException(path, "header length " + headerLen + " does not fit a file of " + size
+                        + " bytes (truncated or not a safetensors file)");
+            }
+            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+            while (headerBuf.hasRemaining() && ch.read(headerBuf, 8 + headerBuf.position()) > 0) {
+                // read the whole header
+            }
+            JsonNode header;
+            try {
+                header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new CheckpointException(path, "header is not valid JSON: " + e.getMessage(), e);
+            }
+            if (header == null || !header.isObject()) {
+                throw new CheckpointException(path, "header is not a JSON object");
+            }
+            long dataStart = 8 + headerLen;
+            long dataLen = size - dataStart;
+            Map<String, String> metadata = new LinkedHashMap<>();
+            Map<String, Entry> entries = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                if (field.getKey().equals("__metadata__")) {
+                    field.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                    continue;
+                }
+                entries.put(field.getKey(), parseEntry(path, field.getKey(), field.getValue(), dataLen));
+            }
+            checkNoOverlap(path, entries.values());
+            MemorySegment mapped = dataLen == 0 ? MemorySegment.NULL
+                    : ch.map(FileChannel.MapMode.READ_ONLY, dataStart, dataLen, Arena.ofAuto());
+            return new SafetensorsFile(path, mapped, Collections.unmodifiableMap(entries), Collections.unmodifiableMap(metadata));
+        } catch (IOException e) {
+            throw new CheckpointException(path, "cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static Entry parseEntry(Path path, String name, JsonNode node, long dataLen) {
+        JsonNode dtype = node.get("dtype");
+        JsonNode shape = node.get("shape");
+        JsonNode offsets = node.get("data_offsets");
+        if (dtype == null || !dtype.isTextual() || shape == null || !shape.isArray() || offsets == null
+                || !offsets.isArray() || offsets.size() != 2) {
+            throw new CheckpointException(path, "tensor '" + name + "': header entry needs dtype, shape and two data_offsets");
+        }
+        long[] dims = new long[shape.size()];
+        long count = 1;
+        for (int i = 0; i < dims.length; i++) {
+            if (!shape.get(i).canConvertToLong() || shape.get(i).asLong() < 0) {
+                throw new CheckpointException(path, "tensor '" + name + "': bad shape " + shape);
+            }
+            dims[i] = shape.get(i).asLong();
+            count = Math.multiplyExact(count, dims[i]);
+        }
+        long begin = offsets.get(0).asLong(-1);
+        long end = offsets.get(1).asLong(-1);
+        if (begin < 0 || end < begin || end > dataLen) {
+            throw new CheckpointException(path, "tensor '" + name + "': data_offsets [" + begin + ", " + end
+                    + "] out of bounds of the " + dataLen + "-byte data section (truncated file?)");
+        }
+        int width = elementBytes(dtype.asText());
+        if (width > 0 && end - begin != count * width) {
+            throw new CheckpointException(path, "tensor '" + name + "': " + (end - begin) + " bytes for " + dtype.asText()
+                    + " " + shape + ", expected " + count * width);
+        }
+        return new Entry(name, dtype.asText(), dims, begin, end);
+    }
+
+    private static int elementBytes(String dtype) {
+        return switch (dtype) {
+            case "F64", "I64", "U64" -> 8;
+            case "F32", "I32", "U32" -> 4;
+            case "F16", "BF16", "I16", "U16" -> 2;
+            case "I8", "U8", "BOOL", "F8_E4M3", "F8_E5M2" -> 1;
+            default -> -1;
+        };
+    }
+
+    private static void checkNoOverlap(Path path, java.util.Collection<Entry> entries) {
+        List<Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparingLong(Entry::begin));
+        for (int i = 1; i < sorted.size(); i++) {
+            Entry prev = sorted.get(i - 1);
+            Entry cur = sorted.get(i);
+            if (cur.begin() < prev.end()) {
+                throw new CheckpointException(path, "tensors '" + prev.name() + "' and '" + cur.name() + "' overlap in the data section");
+            }
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public Set<String> names() {
+        return entries.keySet();
+    }
+
+    public boolean contains(String name) {
+        return entries.containsKey(name);
+    }
+
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    public Entry entry(String name) {
+        Entry e = entries.get(name);
+        if (e == null) {
+            throw new CheckpointException(path, "missing tensor '" + name + "'");
+        }
+        return e;
+    }
+
+    /** The tensor as a {@code [rows, cols]} matrix in its stored dtype, without copying. */
+    public Matrix matrix(String name, int rows, int cols) {
+        Entry e = entry(name);
+        if (e.shape().length != 2 || e.shape()[0] != rows || e.shape()[1] != cols) {
+            throw new CheckpointException(path, "tensor '" + name + "' has shape " + java.util.Arrays.toString(e.shape())
+                    + ", expected [" + rows + ", " + cols + "]");
+        }
+        return new Matrix(name, computeType(e), rows, cols, data.asSlice(e.begin(), e.end() - e.begin()));
+    }
+
+    /** A 1-D tensor of {@code length} elements, converted to float. */
+    public float[] vector(String name, int length) {
+        Entry e = entry(name);
+        if (e.shape().length != 1 || e.shape()[0] != length) {
+            throw new CheckpointException(path, "tensor '" + name + "' has shape " + java.util.Arrays.toString(e.shape())
+                    + ", expected [" + length + "]");
+        }
+        return floats(name);
+    }
+
+    /** Any F64/F32/F16/BF16 tensor, flattened and converted to float. */
+    public float[] floats(String name) {
+        double[] d = doubles(name);
+        float[] out = new float[d.length];
+        for (int i = 0; i < d.length; i++) out[i] = (float) d[i];
+        return out;
+    }
+
+    /** Any F64/F32/F16/BF16 tensor, flattened and converted to double. */
+    public double[] doubles(String name) {
+        Entry e = entry(name);
+        long count = e.elementCount();
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new CheckpointException(path, "tensor '" + name + "' is too large to copy into one array");
+        }
+        double[] out = new double[(int) count];
+        MemorySegment seg = data.asSlice(e.begin(), e.end() - e.begin());
+        if (e.dtype().equals("F64")) {
+            for (int i = 0; i < out.length; i++) out[i] = seg.getAtIndex(F64, i);
+            return out;
+        }
+        DType t = computeType(e);
+        Matrix flat = new Matrix(name, t, 1, Math.max(1, out.length), seg);
+        for (int i = 0; i < out.length; i++) out[i] = flat.get(0, i);
+        return out;
+    }
+
+    private DType computeType(Entry e) {
+        DType t = DType.fromSafetensors(e.dtype());
+        if (t == null) {
+            throw new CheckpointException(path, "tensor '" + e.name() + "' has dtype " + e.dtype()
+                    + "; supported weight dtypes are F32, F16 and BF16");
+        }
+        return t;
+    }
+
+    /** Writes tensors (and string metadata) to {@code file} atomically: a temporary file renamed into place. */
+    public static void write(Path file, List<Tensor> tensors, Map<String, String> metadata) throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        if (metadata != null && !metadata.isEmpty()) {
+            ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
+        long offset = 0;
+        for (Tensor t : tensors) {
+            ObjectNode node = header.putObject(t.name());
+            node.put("dtype", t.dtype());
+            var shape = node.putArray("shape");
+            for (long d : t.shape()) shape.add(d);
+            var offs = node.putArray("data_offsets");
+            offs.add(offset);
+            offset += t.bytes().byteSize();
+            offs.add(offset);
+        }
+        byte[] json = JSON.writeValueAsBytes(header);
+        int padded = (json.length + 7) / 8 * 8; // the format pads the header with spaces to 8-byte alignment
+        byte[] headerBytes = new byte[padded];
+        java.util.Arrays.fill(headerBytes, (byte) ' ');
+        System.arraycopy(json, 0, headerBytes, 0, json.length);
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+                out.write(headerBytes);
+                byte[] chunk = new byte[1 << 20];
+                for (Tensor t : tensors) {
+                    long n = t.bytes().byteSize();
+                    for (long pos = 0; pos < n; pos += chunk.length) {
+                        int len = (int) Math.min(chunk.length, n - pos);
+                        MemorySegment.copy(t.bytes(), ValueLayout.JAVA_BYTE, pos, chunk, 0, len);
+                        out.write(chunk, 0, len);
+                    }
+                }
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
