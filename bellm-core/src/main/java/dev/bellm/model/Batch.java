@@ -1,0 +1,46 @@
+package dev.bellm.model;
+
+/**
+ * Sequences packed end to end without padding: sequence s is {@code tokens[offsets[s] .. offsets[s+1])}.
+ * Linear layers run over all tokens at once; attention stays inside each sequence.
+ */
+public record Batch(int[] tokens, int[] offsets) {
+    public Batch {
+        if (offsets.length < 2 || offsets[0] != 0 || offsets[offsets.length - 1] != tokens.length) {
+            throw new IllegalArgumentException("offsets must run from 0 to the token count " + tokens.length);
+        }
+        for (int s = 0; s + 1 < offsets.length; s++) {
+            if (offsets[s + 1] <= offsets[s]) throw new IllegalArgumentException("sequence " + s + " is empty");
+        }
+    }
+
+    public static Batch of(int[]... sequences) {
+        int total = 0;
+        for (int[] s : sequences) total += s.length;
+        int[] tokens = new int[total];
+        int[] offsets = new int[sequences.length + 1];
+        for (int s = 0; s < sequences.length; s++) {
+            System.arraycopy(sequences[s], 0, tokens, offsets[s], sequences[s].length);
+            offsets[s + 1] = offsets[s] + sequences[s].length;
+        }
+        return new Batch(tokens, offsets);
+    }
+
+    public int size() {
+        return offsets.length - 1;
+    }
+
+    public int tokenCount() {
+        return tokens.length;
+    }
+
+    public int length(int s) {
+        return offsets[s + 1] - offsets[s];
+    }
+
+    public int maxLength() {
+        int m = 0;
+        for (int s = 0; s < size(); s++) m = Math.max(m, length(s));
+        return m;
+    }
+}

@@ -1,0 +1,468 @@
+package dev.bellm.model;
+
+import dev.bellm.kernels.Kernels;
+import dev.bellm.tensor.Matrix;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * The decoder forward (and backward) pass for LLaMA, Mistral, Qwen2, Qwen3 and llama2.c checkpoints, with
+ * the BeLLM change: layer {@code l} attends bidirectionally iff {@code l >= bidirectionalFrom}, else causally.
+ *
+ * <p>One layer, read top to bottom in {@link #layerForward}:
+ * {@code xn = RMSNorm(x)}; {@code q, k, v = xn·Wqᵀ (+b), …}; (qwen3) per-head RMSNorm of q and k; RoPE;
+ * grouped-query attention scaled by {@code 1/sqrt(head_dim)}; {@code h = x + o_proj(att)};
+ * {@code out = h + down(silu(gate(RMSNorm(h))) · up(RMSNorm(h)))}. A final RMSNorm follows the last layer.
+ *
+ * <p>Sequences of a {@link Batch} are packed without padding, so no sequence sees another's tokens and none
+ * spends compute on padding. Training keeps only each layer's input and recomputes the layer's inside during
+ * the backward pass, so activation memory grows with layers × tokens × hidden, not with the layer's width.
+ */
+public final class Transformer {
+    /** {@code bidirectionalFrom} value for a fully causal model. */
+    public static final int CAUSAL = Integer.MAX_VALUE;
+
+    private final ModelWeights weights;
+    private final ModelConfig config;
+    private final Kernels kernels;
+    private final Rope rope;
+
+    public Transformer(ModelWeights weights, Kernels kernels) {
+        this.weights = weights;
+        this.config = weights.config();
+        this.kernels = kernels;
+        this.rope = new Rope(config);
+    }
+
+    public ModelWeights weights() {
+        return weights;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    private void checkBidirectionalFrom(int from) {
+        if (from < 0) {
+            throw new IllegalArgumentException("bidirectionalFrom must be in [0, " + config.numLayers() + "] or CAUSAL, got " + from);
+        }
+    }
+
+    /** Final-norm hidden states {@code [tokens, hidden]} of every sequence of the batch, each computed alone. */
+    public float[] hiddenStates(Batch batch, int bidirectionalFrom) {
+        checkBidirectionalFrom(bidirectionalFrom);
+        Activations a = new Activations(batch.tokenCount(), false);
+        embed(batch.tokens(), a.x);
+        for (int l = 0; l < config.numLayers(); l++) {
+            layerForward(l, batch, l >= bidirectionalFrom, a, null, null);
+            float[] next = a.out;
+            a.out = a.x;
+            a.x = next;
+        }
+        float[] hidden = new float[batch.tokenCount() * config.hiddenSize()];
+        Ops.rmsnormForward(a.x, weights.norm(), (float) config.rmsNormEps(), 0, batch.tokenCount(), config.hiddenSize(), hidden, null);
+        return hidden;
+    }
+
+    // ---------------------------------------------------------------- generation
+
+    public KvCache newCache(int capacity) {
+        if (capacity <= 0) throw new IllegalArgumentException("cache capacity must be positive, got " + capacity);
+        return new KvCache(config, capacity);
+    }
+
+    /** Runs {@code tokens} causally after what the cache holds and returns the next-token logits [vocab] of the last one. */
+    public float[] nextTokenLogits(KvCache cache, int... tokens) {
+        if (cache.length + tokens.length > cache.capacity) {
+            throw new IllegalArgumentException("sequence of " + (cache.length + tokens.length) + " tokens exceeds the cache capacity "
+                    + cache.capacity);
+        }
+        Batch batch = Batch.of(tokens);
+        Activations a = new Activations(tokens.length, false);
+        embed(tokens, a.x);
+        for (int l = 0; l < config.numLayers(); l++) {
+            layerForward(l, batch, false, a, cache, null);
+            float[] next = a.out;
+            a.out = a.x;
+            a.x = next;
+        }
+        cache.length += tokens.length;
+        int h = config.hiddenSize();
+        float[] last = new float[h];
+        Ops.rmsnormForward(Arrays.copyOfRange(a.x, (tokens.length - 1) * h, tokens.length * h), weights.norm(),
+                (float) config.rmsNormEps(), 0, 1, h, last, null);
+        float[] logits = new float[config.vocabSize()];
+        kernels.matmul(last, 1, weights.lmHead(), logits);
+        return logits;
+    }
+
+    // ---------------------------------------------------------------- training
+
+    /** What the backward pass needs from a training forward pass: each layer's input and the final norm's. */
+    public final class TrainingPass {
+        final Batch batch;
+        final int bidirectionalFrom;
+        final LoraDropout dropout;
+        final float[][] layerInputs;
+        final float[] finalInput;
+        final float[] finalRstd;
+
+        private TrainingPass(Batch batch, int bidirectionalFrom, LoraDropout dropout) {
+            this.batch = batch;
+            this.bidirectionalFrom = bidirectionalFrom;
+            this.dropout = dropout;
+            this.layerInputs = new float[config.numLayers()][];
+            this.finalInput = new float[batch.tokenCount() * config.hiddenSize()];
+            this.finalRstd = new float[batch.tokenCount()];
+        }
+    }
+
+    /**
+     * Dropout on the input of every LoRA branch ({@code B·A·dropout(x)}, as PEFT does); the mask of layer l,
+     * projection p is drawn from {@code seed}, l and p alone, so the backward pass can redraw it.
+     */
+    public record LoraDropout(double p, long seed) {
+        public static final LoraDropout NONE = new LoraDropout(0, 0);
+
+        public LoraDropout {
+            if (p < 0 || p >= 1) throw new IllegalArgumentException("LoRA dropout must be in [0, 1), got " + p);
+        }
+    }
+
+    /** Forward pass for training: returns the final-norm hidden states and remembers what {@link #backward} needs. */
+    public TrainingPass trainingForward(Batch batch, int bidirectionalFrom, LoraDropout dropout, float[] hiddenOut) {
+        checkBidirectionalFrom(bidirectionalFrom);
+        TrainingPass pass = new TrainingPass(batch, bidirectionalFrom, dropout);
+        Activations a = new Activations(batch.tokenCount(), false);
+        embed(batch.tokens(), a.x);
+        for (int l = 0; l < config.numLayers(); l++) {
+            pass.layerInputs[l] = a.x.clone();
+            layerForward(l, batch, l >= bidirectionalFrom, a, null, dropout);
+            float[] next = a.out;
+            a.out = a.x;
+            a.x = next;
+        }
+        System.arraycopy(a.x, 0, pass.finalInput, 0, pass.finalInput.length);
+        Ops.rmsnormForward(a.x, weights.norm(), (float) config.rmsNormEps(), 0, batch.tokenCount(), config.hiddenSize(), hiddenOut,
+                pass.finalRstd);
+        return pass;
+    }
+
+    /**
+     * Backward pass from {@code dHidden} (gradient of the loss with respect to the final-norm hidden states,
+     * [tokens, hidden]) down to the LoRA matrices, accumulating into {@code grads}. Base weights are frozen and
+     * the embedding lookup gets no gradient.
+     */
+    public void backward(TrainingPass pass, float[] dHidden, LoraGradients grads) {
+        int t = pass.batch.tokenCount(), h = config.hiddenSize();
+        float[] dx = new float[t * h];
+        Ops.rmsnormBackward(dHidden, pass.finalInput, weights.norm(), pass.finalRstd, 0, t, h, dx);
+        Activations a = new Activations(t, true);
+        for (int l = config.numLayers() - 1; l >= 0; l--) {
+            System.arraycopy(pass.layerInputs[l], 0, a.x, 0, t * h);
+            layerForward(l, pass.batch, l >= pass.bidirectionalFrom, a, null, pass.dropout);
+            dx = layerBackward(l, pass.batch, l >= pass.bidirectionalFrom, a, dx, grads);
+        }
+    }
+
+    // ---------------------------------------------------------------- one layer
+
+    /** Buffers of one layer over T tokens. With {@code keepForBackward}, everything the backward pass reads. */
+    private final class Activations {
+        final int tokens;
+        final boolean keep;
+        float[] x, out;
+        final float[] xn1, rstd1, q, k, v, qPre, kPre, qRstd, kRstd, attOut, h1, xn2, rstd2, gate, up, act, proj;
+        float[] attProbs;
+        final LoraInput[] loraInputs = new LoraInput[LayerWeights.PROJECTIONS.size()];
+
+        Activations(int t, boolean keepForBackward) {
+            tokens = t;
+            keep = keepForBackward;
+            int hd = config.hiddenSize(), qd = config.qDim(), kvd = config.kvDim(), im = config.intermediateSize();
+            x = new float[t * hd];
+            out = new float[t * hd];
+            xn1 = new float[t * hd];
+            rstd1 = new float[t];
+            q = new float[t * qd];
+            k = new float[t * kvd];
+            v = new float[t * kvd];
+            qPre = config.qkNorm() ? new float[t * qd] : null;
+            kPre = config.qkNorm() ? new float[t * kvd] : null;
+            qRstd = config.qkNorm() ? new float[t * config.numHeads()] : null;
+            kRstd = config.qkNorm() ? new float[t * config.numKvHeads()] : null;
+            attOut = new float[t * qd];
+            h1 = new float[t * hd];
+            xn2 = new float[t * hd];
+            rstd2 = new float[t];
+            gate = new float[t * im];
+            up = new float[t * im];
+            act = new float[t * im];
+            proj = new float[t * hd];
+        }
+    }
+
+    /** The input a LoRA branch saw (after dropout), its dropout scale per element (null: none), and x·Aᵀ. */
+    private record LoraInput(float[] input, float[] dropScale, float[] xa) {}
+
+    private void embed(int[] tokens, float[] x) {
+        int h = config.hiddenSize();
+        Matrix table = weights.embedTokens();
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0 || tokens[i] >= table.rows) {
+                throw new IllegalArgumentException("token id " + tokens[i] + " is outside the vocabulary [0, " + table.rows + ")");
+            }
+            table.row(tokens[i], x, i * h);
+        }
+    }
+
+    private void layerForward(int l, Batch batch, boolean bidirectional, Activations a, KvCache cache, LoraDropout dropout) {
+        LayerWeights w = weights.layers().get(l);
+        int t = a.tokens, h = config.hiddenSize();
+        float eps = (float) config.rmsNormEps();
+
+        Ops.rmsnormForward(a.x, w.inputLayernorm(), eps, 0, t, h, a.xn1, a.rstd1);
+        linearForward(l, 0, w.qProj(), a.xn1, t, config.qkNorm() ? a.qPre : a.q, a, dropout);
+        linearForward(l, 1, w.kProj(), a.xn1, t, config.qkNorm() ? a.kPre : a.k, a, dropout);
+        linearForward(l, 2, w.vProj(), a.xn1, t, a.v, a, dropout);
+        if (config.qkNorm()) {
+            Ops.rmsnormForward(a.qPre, w.qNorm(), eps, 0, t * config.numHeads(), config.headDim(), a.q, a.qRstd);
+            Ops.rmsnormForward(a.kPre, w.kNorm(), eps, 0, t * config.numKvHeads(), config.headDim(), a.k, a.kRstd);
+        }
+        int start = cache == null ? 0 : cache.length;
+        rope.ensure(start + batch.maxLength());
+        for (int s = 0; s < batch.size(); s++) {
+            for (int i = batch.offsets()[s]; i < batch.offsets()[s + 1]; i++) {
+                int pos = start + i - batch.offsets()[s];
+                rope.rotate(a.q, i, config.numHeads(), pos, false);
+                rope.rotate(a.k, i, config.numKvHeads(), pos, false);
+            }
+        }
+        attentionForward(l, batch, bidirectional, a, cache);
+        linearForward(l, 3, w.oProj(), a.attOut, t, a.proj, a, dropout);
+        for (int i = 0; i < t * h; i++) a.h1[i] = a.x[i] + a.proj[i];
+
+        Ops.rmsnormForward(a.h1, w.postAttentionLayernorm(), eps, 0, t, h, a.xn2, a.rstd2);
+        linearForward(l, 4, w.gateProj(), a.xn2, t, a.gate, a, dropout);
+        linearForward(l, 5, w.upProj(), a.xn2, t, a.up, a, dropout);
+        Ops.swigluForward(a.gate, a.up, a.act, 0, t * config.intermediateSize());
+        linearForward(l, 6, w.downProj(), a.act, t, a.proj, a, dropout);
+        for (int i = 0; i < t * h; i++) a.out[i] = a.h1[i] + a.proj[i];
+    }
+
+    /** Returns the gradient with respect to the layer's input, given that of its output. */
+    private float[] layerBackward(int l, Batch batch, boolean bidirectional, Activations a, float[] dOut, LoraGradients grads) {
+        LayerWeights w = weights.layers().get(l);
+        int t = a.tokens, h = config.hiddenSize(), im = config.intermediateSize();
+        int qd = config.qDim(), kvd = config.kvDim();
+
+        // out = h1 + down(act), act = swiglu(gate(xn2), up(xn2)), xn2 = norm(h1)
+        float[] dh1 = dOut.clone();
+        float[] dAct = new float[t * im];
+        linearBackward(l, 6, w.downProj(), dOut, t, dAct, a, grads);
+        float[] dGate = new float[t * im], dUp = new float[t * im];
+        Ops.swigluBackward(dAct, a.gate, a.up, dGate, dUp, 0, t * im);
+        float[] dXn2 = new float[t * h];
+        linearBackward(l, 4, w.gateProj(), dGate, t, dXn2, a, grads);
+        linearBackward(l, 5, w.upProj(), dUp, t, dXn2, a, grads);
+        Ops.rmsnormBackward(dXn2, a.h1, w.postAttentionLayernorm(), a.rstd2, 0, t, h, dh1);
+
+        // h1 = x + o(attention(rope(q), rope(k), v))
+        float[] dx = dh1.clone();
+        float[] dAttOut = new float[t * qd];
+        linearBackward(l, 3, w.oProj(), dh1, t, dAttOut, a, grads);
+        float[] dq = new float[t * qd], dk = new float[t * kvd], dv = new float[t * kvd];
+        attentionBackward(batch, bidirectional, a, dAttOut, dq, dk, dv);
+        for (int s = 0; s < batch.size(); s++) {
+            for (int i = batch.offsets()[s]; i < batch.offsets()[s + 1]; i++) {
+                int pos = i - batch.offsets()[s];
+                rope.rotate(dq, i, config.numHeads(), pos, true);
+                rope.rotate(dk, i, config.numKvHeads(), pos, true);
+            }
+        }
+        if (config.qkNorm()) {
+            float eps = (float) config.rmsNormEps();
+            float[] dqPre = new float[t * qd], dkPre = new float[t * kvd];
+            Ops.rmsnormBackward(dq, a.qPre, w.qNorm(), a.qRstd, 0, t * config.numHeads(), config.headDim(), dqPre);
+            Ops.rmsnormBackward(dk, a.kPre, w.kNorm(), a.kRstd, 0, t * config.numKvHeads(), config.headDim(), dkPre);
+            dq = dqPre;
+            dk = dkPre;
+        }
+        float[] dXn1 = new float[t * h];
+        linearBackward(l, 0, w.qProj(), dq, t, dXn1, a, grads);
+        linearBackward(l, 1, w.kProj(), dk, t, dXn1, a, grads);
+        linearBackward(l, 2, w.vProj(), dv, t, dXn1, a, grads);
+        Ops.rmsnormBackward(dXn1, a.x, w.inputLayernorm(), a.rstd1, 0, t, h, dx);
+        return dx;
+    }
+
+    // ---------------------------------------------------------------- projections with LoRA
+
+    /** {@code y = x·Wᵀ (+b) (+ scale·(dropout(x)·Aᵀ)·Bᵀ)}. Shapes: x [m, in], y [m, out]. */
+    private void linearForward(int layer, int p, Linear lin, float[] x, int m, float[] y, Activations a, LoraDropout dropout) {
+        kernels.matmul(x, m, lin.weight(), y);
+        if (lin.bias() != null) Ops.addBias(y, lin.bias(), m);
+        Lora lora = lin.lora();
+        if (lora == null) return;
+        float[] input = x;
+        float[] dropScale = null;
+        if (dropout != null && dropout.p() > 0) {
+            int n = m * lin.in();
+            SplittableRandom rng = new SplittableRandom(dropout.seed() * 1_000_003L + layer * 31L + p);
+            float keep = (float) (1 / (1 - dropout.p()));
+            input = new float[n];
+            dropScale = new float[n];
+            for (int i = 0; i < n; i++) {
+                dropScale[i] = rng.nextDouble() < dropout.p() ? 0f : keep;
+                input[i] = x[i] * dropScale[i];
+            }
+        }
+        float[] xa = new float[m * lora.rank()];
+        kernels.matmul(input, m, lora.a(), xa);
+        float[] delta = new float[m * lin.out()];
+        kernels.matmul(xa, m, lora.b(), delta);
+        for (int i = 0; i < delta.length; i++) y[i] += lora.scale() * delta[i];
+        if (a.keep) a.loraInputs[p] = new LoraInput(input, dropScale, xa);
+    }
+
+    /** Backward of {@link #linearForward}: {@code dx += dy·W + scale·((dy·B)·A) ⊙ dropout}, and the LoRA gradients. */
+    private void linearBackward(int layer, int p, Linear lin, float[] dy, int m, float[] dx, Activations a, LoraGradients grads) {
+        kernels.matmulBackward(dy, m, lin.weight(), dx);
+        Lora lora = lin.lora();
+        if (lora == null) return;
+        LoraInput saved = a.loraInputs[p];
+        int r = lora.rank();
+        // dB += scale·dyᵀ·xa
+        Ops.weightGradient(dy, saved.xa(), m, lin.out(), r, lora.scale(), grads.dB[layer][p]);
+        float[] dxa = new float[m * r];
+        kernels.matmulBackward(dy, m, lora.b(), dxa);
+        for (int i = 0; i < dxa.length; i++) dxa[i] *= lora.scale();
+        // dA += dxaᵀ·input
+        Ops.weightGradient(dxa, saved.input(), m, r, lin.in(), 1f, grads.dA[layer][p]);
+        if (saved.dropScale() == null) {
+            kernels.matmulBackward(dxa, m, lora.a(), dx);
+        } else {
+            float[] dInput = new float[m * lin.in()];
+            kernels.matmulBackward(dxa, m, lora.a(), dInput);
+            for (int i = 0; i < dInput.length; i++) dx[i] += dInput[i] * saved.dropScale()[i];
+        }
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    /**
+     * Grouped-query attention of every sequence alone. Shapes: q [T, heads·hd], k, v [T, kvHeads·hd] (or the cache),
+     * attOut [T, heads·hd]. Query i of a sequence sees keys j ≤ i (causal) or all its keys (bidirectional).
+     */
+    private void attentionForward(int layer, Batch batch, boolean bidirectional, Activations a, KvCache cache) {
+        int hd = config.headDim(), kvd = config.kvDim(), qd = config.qDim();
+        int group = config.numHeads() / config.numKvHeads();
+        float scale = (float) (1 / Math.sqrt(hd));
+        int past = cache == null ? 0 : cache.length;
+        float[] keys = a.k, values = a.v;
+        if (cache != null) {
+            System.arraycopy(a.k, 0, cache.keys[layer], past * kvd, a.tokens * kvd);
+            System.arraycopy(a.v, 0, cache.values[layer], past * kvd, a.tokens * kvd);
+            keys = cache.keys[layer];
+            values = cache.values[layer];
+        }
+        int[] probOffsets = null;
+        if (a.keep) {
+            probOffsets = probOffsets(batch);
+            a.attProbs = new float[probOffsets[batch.size()]];
+        }
+        final float[] ks = keys, vs = values;
+        final int[] po = probOffsets;
+        kernels.parallelFor(batch.size() * config.numKvHeads(), task -> {
+            int s = task / config.numKvHeads(), g = task % config.numKvHeads();
+            int t0 = batch.offsets()[s], len = batch.length(s);
+            int keyRow0 = cache == null ? t0 : 0, totalKeys = past + len;
+            float[] scratch = a.keep ? null : new float[totalKeys];
+            for (int head = g * group; head < (g + 1) * group; head++) {
+                for (int i = 0; i < len; i++) {
+                    int qo = (t0 + i) * qd + head * hd;
+                    int nKeys = bidirectional ? totalKeys : past + i + 1;
+                    float[] p = a.keep ? a.attProbs : scratch;
+                    int pOff = a.keep ? po[s] + (head * len + i) * totalKeys : 0;
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < nKeys; j++) {
+                        int ko = (keyRow0 + j) * kvd + g * hd;
+                        float dot = 0;
+                        for (int c = 0; c < hd; c++) dot += a.q[qo + c] * ks[ko + c];
+                        p[pOff + j] = dot * scale;
+                        max = Math.max(max, p[pOff + j]);
+                    }
+                    float sum = 0;
+                    for (int j = 0; j < nKeys; j++) {
+                        p[pOff + j] = (float) Math.exp(p[pOff + j] - max);
+                        sum += p[pOff + j];
+                    }
+                    float inv = 1 / sum;
+                    Arrays.fill(a.attOut, qo, qo + hd, 0f);
+                    for (int j = 0; j < nKeys; j++) {
+                        p[pOff + j] *= inv;
+                        int vo = (keyRow0 + j) * kvd + g * hd;
+                        float pj = p[pOff + j];
+                        for (int c = 0; c < hd; c++) a.attOut[qo + c] += pj * vs[vo + c];
+                    }
+                }
+            }
+        });
+    }
+
+    /** Where each sequence's probabilities [heads, len, len] start in the saved array. */
+    private int[] probOffsets(Batch batch) {
+        int[] off = new int[batch.size() + 1];
+        for (int s = 0; s < batch.size(); s++) off[s + 1] = off[s] + config.numHeads() * batch.length(s) * batch.length(s);
+        return off;
+    }
+
+    /**
+     * Backward of {@link #attentionForward} (no cache). With p the saved probabilities:
+     * {@code dv_j += p_j·dout}, {@code dp_j = dout·v_j}, {@code ds_j = p_j·(dp_j − Σ p·dp)},
+     * {@code dq += scale·Σ ds_j·k_j}, {@code dk_j += scale·ds_j·q}. One task per (sequence, KV head), so the
+     * query heads sharing a KV head write dk/dv from one thread.
+     */
+    private void attentionBackward(Batch batch, boolean bidirectional, Activations a, float[] dOut, float[] dq, float[] dk, float[] dv) {
+        int hd = config.headDim(), kvd = config.kvDim(), qd = config.qDim();
+        int group = config.numHeads() / config.numKvHeads();
+        float scale = (float) (1 / Math.sqrt(hd));
+        int[] po = probOffsets(batch);
+        kernels.parallelFor(batch.size() * config.numKvHeads(), task -> {
+            int s = task / config.numKvHeads(), g = task % config.numKvHeads();
+            int t0 = batch.offsets()[s], len = batch.length(s);
+            float[] dp = new float[len];
+            for (int head = g * group; head < (g + 1) * group; head++) {
+                for (int i = 0; i < len; i++) {
+                    int qo = (t0 + i) * qd + head * hd;
+                    int nKeys = bidirectional ? len : i + 1;
+                    int pOff = po[s] + (head * len + i) * len;
+                    float dot = 0;
+                    for (int j = 0; j < nKeys; j++) {
+                        int vo = (t0 + j) * kvd + g * hd;
+                        float pj = a.attProbs[pOff + j], d = 0;
+                        for (int c = 0; c < hd; c++) {
+                            d += dOut[qo + c] * a.v[vo + c];
+                            dv[vo + c] += pj * dOut[qo + c];
+                        }
+                        dp[j] = d;
+                        dot += pj * d;
+                    }
+                    for (int j = 0; j < nKeys; j++) {
+                        float ds = a.attProbs[pOff + j] * (dp[j] - dot) * scale;
+                        int ko = (t0 + j) * kvd + g * hd;
+                        for (int c = 0; c < hd; c++) {
+                            dq[qo + c] += ds * a.k[ko + c];
+                            dk[ko + c] += ds * a.q[qo + c];
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
