@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code bellm} command line. */
 @Command(name = "bellm", mixinStandardHelpOptions = true, version = "bellm 0.1.0",
         description = "BeLLM sentence encoders from decoder-only LLMs, in pure Java.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {EmbedCommand.class, GenerateCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -17,6 +17,14 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        CommandLine cli = new CommandLine(new Main());
+        // a bad model, file or flag is the user's to fix: one clear line, no stack trace (BELLM_DEBUG=1 shows it)
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (System.getenv("BELLM_DEBUG") != null) e.printStackTrace();
+            cmd.getErr().println("bellm " + cmd.getCommandName() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                    || e instanceof dev.bellm.io.CheckpointException || e instanceof java.io.IOException ? 2 : 1;
+        });
+        System.exit(cli.execute(args));
     }
 }
