@@ -260,11 +260,11 @@ public final class PeftAdapter {
     private Linear attach(Linear linear, Lora lora, int layer, String projection) {
         if (lora.a().cols != linear.in()) {
             throw new CheckpointException(weightsFile, "tensor '" + key(layer, projection, "A") + "' has shape [" + lora.a().rows
-                    + ", " + lora.a().cols + "] but the base " + linear.weight() + " takes " + linear.in() + " inputs");
+                    + ", " + lora.a().cols + "] but the base " + linear.weight() + " takes " + linear.in() + " inputs (an adapter for another base model?)");
         }
         if (lora.b().rows != linear.out()) {
             throw new CheckpointException(weightsFile, "tensor '" + key(layer, projection, "B") + "' has shape [" + lora.b().rows
-                    + ", " + lora.b().cols + "] but the base " + linear.weight() + " has " + linear.out() + " outputs");
+                    + ", " + lora.b().cols + "] but the base " + linear.weight() + " has " + linear.out() + " outputs (an adapter for another base model?)");
         }
         if (linear.lora() != null) {
             throw new IllegalArgumentException(linear.weight().name + " already has a LoRA; apply an adapter to the base model");

@@ -136,11 +136,15 @@ public final class SafetensorsFile {
         long[] dims = new long[shape.size()];
         long count = 1;
         for (int i = 0; i < dims.length; i++) {
-            if (!shape.get(i).canConvertToLong() || shape.get(i).asLong() < 0) {
+            if (!shape.get(i).isIntegralNumber() || !shape.get(i).canConvertToLong() || shape.get(i).asLong() < 0) {
                 throw new CheckpointException(path, "tensor '" + name + "': bad shape " + shape);
             }
             dims[i] = shape.get(i).asLong();
-            count = Math.multiplyExact(count, dims[i]);
+            try {
+                count = Math.multiplyExact(count, dims[i]);
+            } catch (ArithmeticException e) {
+                throw new CheckpointException(path, "tensor '" + name + "': shape " + shape + " has more elements than a long can count");
+            }
         }
         long begin = offsets.get(0).asLong(-1);
         long end = offsets.get(1).asLong(-1);
@@ -149,7 +153,8 @@ public final class SafetensorsFile {
                     + "] out of bounds of the " + dataLen + "-byte data section (truncated file?)");
         }
         int width = elementBytes(dtype.asText());
-        if (width > 0 && end - begin != count * width) {
+        // count > bytes first: it is wrong anyway, and it keeps count * width from overflowing
+        if (width > 0 && (count > end - begin || end - begin != count * width)) {
             throw new CheckpointException(path, "tensor '" + name + "': " + (end - begin) + " bytes for " + dtype.asText()
                     + " " + shape + ", expected " + count * width);
         }

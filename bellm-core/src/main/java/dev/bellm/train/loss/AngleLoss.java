@@ -27,7 +27,10 @@ public final class AngleLoss implements Loss {
         return tau;
     }
 
-    /** Shapes: x [2B, dim] zigzag pairs with dim even, labels [2B] (each pair's label twice), gradOut [2B, dim] or null. */
+    /**
+     * Shapes: x [2B, dim] zigzag pairs with dim even, labels [2B] (each pair's label twice),
+     * gradOut [2B, dim] or null.
+     */
     @Override
     public double forward(double[] x, int rows, int dim, float[] labels, double[] gradOut) {
         LossInputs.checkBatch(NAME, x, rows, dim, gradOut);

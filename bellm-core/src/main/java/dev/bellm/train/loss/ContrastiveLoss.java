@@ -44,7 +44,9 @@ public final class ContrastiveLoss implements Loss {
         L2Norm.forward(x, rows, dim, unit, norms);
         double[] scores = new double[batch * candidates];
         for (int i = 0; i < batch; i++) {
-            for (int j = 0; j < candidates; j++) scores[i * candidates + j] = tau * L2Norm.dot(unit, dim, 3 * i, candidateRow(j, batch));
+            for (int j = 0; j < candidates; j++) {
+                scores[i * candidates + j] = tau * L2Norm.dot(unit, dim, 3 * i, candidateRow(j, batch));
+            }
         }
 
         // dScores[i, j] = (softmax_ij − [j = i]) / B

@@ -1,0 +1,130 @@
+package dev.bellm.eval;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+
+/**
+ * Writes {@link EvalResults} as JSON:
+ * <pre>{"model": ..., "settings": {...}, "protocol": {...},
+ *  "tasks": {"STS12": {"spearman": 72.31, "pearson": ..., "pairs": 3108, "split": "test",
+ *                      "subsets": {"MSRpar": {...}, ...}, "wmean": {...}}, ...,
+ *            "MR": {"accuracy": ..., "dev_accuracy": ..., "sizes": {...}}},
+ *  "avg": ...}</pre>
+ * Scores are ×100 at full precision; an undefined score (NaN) is written as null. Also writes MTEB-style
+ * per-task files. Every file is written to a temporary file and renamed into place, so a reader never sees half.
+ */
+public final class ResultsJson {
+    private ResultsJson() {}
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public static String toJson(EvalResults results) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("model", results.model());
+        root.set("settings", JSON.valueToTree(results.settings()));
+        root.set("protocol", JSON.valueToTree(results.protocol()));
+        ObjectNode tasks = root.putObject("tasks");
+        results.tasks().forEach((name, result) -> tasks.set(name, taskNode(result)));
+        putScore(root, "avg", results.avg());
+        return write(root);
+    }
+
+    /** Writes {@link #toJson} to {@code file} atomically, creating its folder. */
+    public static void write(Path file, EvalResults results) throws IOException {
+        writeAtomically(file, toJson(results));
+    }
+
+    /**
+     * One MTEB-style file per STS task in {@code dir} ({@code STS12.json}, ..., {@code STSBenchmark.json},
+     * {@code SICK-R.json}): scores on 0–1 under {@code scores.<split>[0]} with {@code cosine_spearman},
+     * {@code cosine_pearson} and {@code main_score} (= cosine_spearman). Transfer tasks have no MTEB
+     * counterpart and are skipped.
+     */
+    public static void writeMteb(Path dir, EvalResults results) throws IOException {
+        for (StsTask task : StsTask.values()) {
+            if (!(results.tasks().get(task.resultName) instanceof StsResult sts)) continue;
+            ObjectNode root = JSON.createObjectNode();
+            root.put("task_name", task.mtebName);
+            root.put("model_name", results.model());
+            root.put("evaluated_by", "bellm (SentEval protocol), not the mteb package");
+            ObjectNode score = JSON.createObjectNode();
+            putScore(score, "cosine_spearman", sts.spearman() / 100);
+            putScore(score, "cosine_pearson", sts.pearson() / 100);
+            putScore(score, "main_score", sts.spearman() / 100);
+            score.put("hf_subset", "default");
+            score.putArray("languages").add("eng-Latn");
+            root.putObject("scores").putArray(mtebSplit(sts.split())).add(score);
+            writeAtomically(dir.resolve(task.mtebName + ".json"), write(root));
+        }
+    }
+
+    private static String mtebSplit(String split) {
+        return split.equals("dev") || split.equals("trial") ? "validation" : split;
+    }
+
+    private static ObjectNode taskNode(TaskResult result) {
+        ObjectNode node = JSON.createObjectNode();
+        switch (result) {
+            case StsResult sts -> {
+                putScore(node, "spearman", sts.spearman());
+                putScore(node, "pearson", sts.pearson());
+                node.put("pairs", sts.pairs());
+                node.put("split", sts.split());
+                if (!sts.subsets().isEmpty()) {
+                    ObjectNode subsets = node.putObject("subsets");
+                    sts.subsets().forEach((name, scores) -> subsets.set(name, correlationNode(scores)));
+                }
+                if (sts.weightedMean() != null) node.set("wmean", correlationNode(sts.weightedMean()));
+            }
+            case TransferResult transfer -> {
+                putScore(node, "accuracy", transfer.accuracy());
+                putScore(node, "dev_accuracy", transfer.devAccuracy());
+                ObjectNode sizes = node.putObject("sizes");
+                for (Map.Entry<String, Integer> e : transfer.sizes().entrySet()) sizes.put(e.getKey(), e.getValue());
+            }
+        }
+        return node;
+    }
+
+    private static ObjectNode correlationNode(CorrelationScores scores) {
+        ObjectNode node = JSON.createObjectNode();
+        putScore(node, "spearman", scores.spearman());
+        putScore(node, "pearson", scores.pearson());
+        node.put("pairs", scores.pairs());
+        return node;
+    }
+
+    /** JSON has no NaN: an undefined correlation (constant predictions) is written as null. */
+    private static void putScore(ObjectNode node, String field, double value) {
+        if (Double.isFinite(value)) node.put(field, value);
+        else node.putNull(field);
+    }
+
+    private static String write(ObjectNode root) {
+        try {
+            return JSON.writeValueAsString(root) + "\n";
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot render results as JSON", e);
+        }
+    }
+
+    private static void writeAtomically(Path file, String text) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

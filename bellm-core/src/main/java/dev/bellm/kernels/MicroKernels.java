@@ -1,0 +1,197 @@
+package dev.bellm.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register-blocked inner loops of {@link VectorKernels}, on packed float buffers, 8 lanes (AVX2 width).
+ *
+ * <p>Summation order is part of the contract. In the forward kernels every output {@code y[i, j]} owns one
+ * 8-lane accumulator: lane l sums {@code x[i, c]·w[j, c]} over c ≡ l (mod 8) in increasing c, one fused
+ * multiply-add per step, and {@link #reduce8} folds the lanes in a fixed tree. The 3-row and 1-row kernels
+ * run exactly that sequence for each accumulator they hold, so a row gives the same bits whichever kernel
+ * computes it, which is what makes a batch's rows independent of each other. The backward kernels likewise
+ * add one {@code dy[i, j]·w[j, c]} per step, j increasing, into {@code dx[i, c]}. Everything here is lanewise
+ * IEEE arithmetic (never {@code reduceLanes}, whose order is unspecified), so interpreted and compiled code
+ * agree bit for bit.
+ */
+final class MicroKernels {
+    static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+
+    /** Rows of x per forward micro-kernel and rows of w (outputs) per packed strip: 3 × 4 accumulators. */
+    static final int FWD_ROWS = 3;
+    static final int FWD_COLS = 4;
+    /** Rows of dx per backward micro-kernel, and its width in floats (three vectors): 4 × 3 accumulators. */
+    static final int BWD_ROWS = 4;
+    static final int BWD_WIDTH = 24;
+
+    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(F8, 0b1111_0000);
+    private static final VectorMask<Float> UPPER_PAIRS = VectorMask.fromLong(F8, 0b1100_1100);
+    private static final VectorMask<Float> ODD_LANES = VectorMask.fromLong(F8, 0b1010_1010);
+    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromValues(F8, 4, 5, 6, 7, 0, 1, 2, 3);
+    private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromValues(F8, 2, 3, 0, 1, 6, 7, 4, 5);
+    private static final VectorShuffle<Float> SWAP_NEIGHBOURS = VectorShuffle.fromValues(F8, 1, 0, 3, 2, 5, 4, 7, 6);
+    /** After the three folding levels, lane l holds output {@code TREE_ORDER[l]}; this shuffle is its own inverse. */
+    private static final VectorShuffle<Float> TREE_ORDER = VectorShuffle.fromValues(F8, 0, 4, 2, 6, 1, 5, 3, 7);
+
+    private MicroKernels() {}
+
+    /**
+     * Forward, 3 rows of x × 4 rows of w. Shapes: x panel {@code [chunks][3][8]} at xo, w strip
+     * {@code [chunks][4][8]} at wo, accumulator (r, s) at {@code acc[ao + r·accRow + 8s ..+8)}, loaded and
+     * stored back so a long k can be split into blocks.
+     */
+    static void forward3x4(float[] xp, int xo, float[] wp, int wo, int chunks, float[] acc, int ao, int accRow) {
+        int a1 = ao + accRow, a2 = a1 + accRow;
+        FloatVector c00 = FloatVector.fromArray(F8, acc, ao), c01 = FloatVector.fromArray(F8, acc, ao + 8);
+        FloatVector c02 = FloatVector.fromArray(F8, acc, ao + 16), c03 = FloatVector.fromArray(F8, acc, ao + 24);
+        FloatVector c10 = FloatVector.fromArray(F8, acc, a1), c11 = FloatVector.fromArray(F8, acc, a1 + 8);
+        FloatVector c12 = FloatVector.fromArray(F8, acc, a1 + 16), c13 = FloatVector.fromArray(F8, acc, a1 + 24);
+        FloatVector c20 = FloatVector.fromArray(F8, acc, a2), c21 = FloatVector.fromArray(F8, acc, a2 + 8);
+        FloatVector c22 = FloatVector.fromArray(F8, acc, a2 + 16), c23 = FloatVector.fromArray(F8, acc, a2 + 24);
+        for (int c = 0; c < chunks; c++, xo += 24, wo += 32) {
+            FloatVector w0 = FloatVector.fromArray(F8, wp, wo), w1 = FloatVector.fromArray(F8, wp, wo + 8);
+            FloatVector w2 = FloatVector.fromArray(F8, wp, wo + 16), w3 = FloatVector.fromArray(F8, wp, wo + 24);
+            FloatVector x = FloatVector.fromArray(F8, xp, xo);
+            c00 = x.fma(w0, c00);
+            c01 = x.fma(w1, c01);
+            c02 = x.fma(w2, c02);
+            c03 = x.fma(w3, c03);
+            x = FloatVector.fromArray(F8, xp, xo + 8);
+            c10 = x.fma(w0, c10);
+            c11 = x.fma(w1, c11);
+            c12 = x.fma(w2, c12);
+            c13 = x.fma(w3, c13);
+            x = FloatVector.fromArray(F8, xp, xo + 16);
+            c20 = x.fma(w0, c20);
+            c21 = x.fma(w1, c21);
+            c22 = x.fma(w2, c22);
+            c23 = x.fma(w3, c23);
+        }
+        c00.intoArray(acc, ao);
+        c01.intoArray(acc, ao + 8);
+        c02.intoArray(acc, ao + 16);
+        c03.intoArray(acc, ao + 24);
+        c10.intoArray(acc, a1);
+        c11.intoArray(acc, a1 + 8);
+        c12.intoArray(acc, a1 + 16);
+        c13.intoArray(acc, a1 + 24);
+        c20.intoArray(acc, a2);
+        c21.intoArray(acc, a2 + 8);
+        c22.intoArray(acc, a2 + 16);
+        c23.intoArray(acc, a2 + 24);
+    }
+
+    /** Forward, one row of x × 4 rows of w: the same per-accumulator steps as {@link #forward3x4}. */
+    static void forward1x4(float[] xp, int xo, int xStep, float[] wp, int wo, int chunks, float[] acc, int ao) {
+        FloatVector c0 = FloatVector.fromArray(F8, acc, ao), c1 = FloatVector.fromArray(F8, acc, ao + 8);
+        FloatVector c2 = FloatVector.fromArray(F8, acc, ao + 16), c3 = FloatVector.fromArray(F8, acc, ao + 24);
+        for (int c = 0; c < chunks; c++, xo += xStep, wo += 32) {
+            FloatVector x = FloatVector.fromArray(F8, xp, xo);
+            c0 = x.fma(FloatVector.fromArray(F8, wp, wo), c0);
+            c1 = x.fma(FloatVector.fromArray(F8, wp, wo + 8), c1);
+            c2 = x.fma(FloatVector.fromArray(F8, wp, wo + 16), c2);
+            c3 = x.fma(FloatVector.fromArray(F8, wp, wo + 24), c3);
+        }
+        c0.intoArray(acc, ao);
+        c1.intoArray(acc, ao + 8);
+        c2.intoArray(acc, ao + 16);
+        c3.intoArray(acc, ao + 24);
+    }
+
+    /**
+     * Sums the lanes of the eight accumulators at {@code acc[at + 8q ..+8)}, q = 0..7, into lane q of the result,
+     * always in the same tree: halves, then pairs, then neighbours.
+     */
+    static FloatVector reduce8(float[] acc, int at) {
+        FloatVector s01 = foldHalves(FloatVector.fromArray(F8, acc, at), FloatVector.fromArray(F8, acc, at + 8));
+        FloatVector s23 = foldHalves(FloatVector.fromArray(F8, acc, at + 16), FloatVector.fromArray(F8, acc, at + 24));
+        FloatVector s45 = foldHalves(FloatVector.fromArray(F8, acc, at + 32), FloatVector.fromArray(F8, acc, at + 40));
+        FloatVector s67 = foldHalves(FloatVector.fromArray(F8, acc, at + 48), FloatVector.fromArray(F8, acc, at + 56));
+        FloatVector t0123 = fold(s01, s23, UPPER_PAIRS, SWAP_PAIRS);
+        FloatVector t4567 = fold(s45, s67, UPPER_PAIRS, SWAP_PAIRS);
+        return fold(t0123, t4567, ODD_LANES, SWAP_NEIGHBOURS).rearrange(TREE_ORDER);
+    }
+
+    /** {@code [a.lo + a.hi | b.hi + b.lo]}: four partial sums of a in the lower half, four of b in the upper. */
+    private static FloatVector foldHalves(FloatVector a, FloatVector b) {
+        return fold(a, b, UPPER_HALF, SWAP_HALVES);
+    }
+
+    /**
+     * One tree level: where {@code mask} is clear a lane keeps a's partial and adds a's partner partial (the lane
+     * {@code swap} maps it to); where set, the same for b. Which partials pair up is fixed by mask and swap.
+     */
+    private static FloatVector fold(FloatVector a, FloatVector b, VectorMask<Float> mask, VectorShuffle<Float> swap) {
+        FloatVector kept = a.blend(b, mask);
+        FloatVector partners = b.blend(a, mask).rearrange(swap);
+        return kept.add(partners);
+    }
+
+    /**
+     * Backward, 4 rows of dx × 24 columns. Shapes: dy rows at {@code dy[dyo + r·dyRow + j]}, w block group
+     * {@code [count][24]} at wo, dx tile rows at {@code tile[to + r·tileRow ..+24)}, accumulated in place.
+     */
+    static void backward4x3(float[] dy, int dyo, int dyRow, int count, float[] wp, int wo, float[] tile, int to,
+                            int tileRow) {
+        int t1 = to + tileRow, t2 = t1 + tileRow, t3 = t2 + tileRow;
+        int d1 = dyo + dyRow, d2 = d1 + dyRow, d3 = d2 + dyRow;
+        FloatVector c00 = FloatVector.fromArray(F8, tile, to), c01 = FloatVector.fromArray(F8, tile, to + 8);
+        FloatVector c02 = FloatVector.fromArray(F8, tile, to + 16);
+        FloatVector c10 = FloatVector.fromArray(F8, tile, t1), c11 = FloatVector.fromArray(F8, tile, t1 + 8);
+        FloatVector c12 = FloatVector.fromArray(F8, tile, t1 + 16);
+        FloatVector c20 = FloatVector.fromArray(F8, tile, t2), c21 = FloatVector.fromArray(F8, tile, t2 + 8);
+        FloatVector c22 = FloatVector.fromArray(F8, tile, t2 + 16);
+        FloatVector c30 = FloatVector.fromArray(F8, tile, t3), c31 = FloatVector.fromArray(F8, tile, t3 + 8);
+        FloatVector c32 = FloatVector.fromArray(F8, tile, t3 + 16);
+        for (int j = 0; j < count; j++, wo += 24) {
+            FloatVector w0 = FloatVector.fromArray(F8, wp, wo), w1 = FloatVector.fromArray(F8, wp, wo + 8);
+            FloatVector w2 = FloatVector.fromArray(F8, wp, wo + 16);
+            FloatVector g = FloatVector.broadcast(F8, dy[dyo + j]);
+            c00 = g.fma(w0, c00);
+            c01 = g.fma(w1, c01);
+            c02 = g.fma(w2, c02);
+            g = FloatVector.broadcast(F8, dy[d1 + j]);
+            c10 = g.fma(w0, c10);
+            c11 = g.fma(w1, c11);
+            c12 = g.fma(w2, c12);
+            g = FloatVector.broadcast(F8, dy[d2 + j]);
+            c20 = g.fma(w0, c20);
+            c21 = g.fma(w1, c21);
+            c22 = g.fma(w2, c22);
+            g = FloatVector.broadcast(F8, dy[d3 + j]);
+            c30 = g.fma(w0, c30);
+            c31 = g.fma(w1, c31);
+            c32 = g.fma(w2, c32);
+        }
+        c00.intoArray(tile, to);
+        c01.intoArray(tile, to + 8);
+        c02.intoArray(tile, to + 16);
+        c10.intoArray(tile, t1);
+        c11.intoArray(tile, t1 + 8);
+        c12.intoArray(tile, t1 + 16);
+        c20.intoArray(tile, t2);
+        c21.intoArray(tile, t2 + 8);
+        c22.intoArray(tile, t2 + 16);
+        c30.intoArray(tile, t3);
+        c31.intoArray(tile, t3 + 8);
+        c32.intoArray(tile, t3 + 16);
+    }
+
+    /** Backward, one row of dx × 24 columns: the same per-accumulator steps as {@link #backward4x3}. */
+    static void backward1x3(float[] dy, int dyo, int count, float[] wp, int wo, float[] tile, int to) {
+        FloatVector c0 = FloatVector.fromArray(F8, tile, to), c1 = FloatVector.fromArray(F8, tile, to + 8);
+        FloatVector c2 = FloatVector.fromArray(F8, tile, to + 16);
+        for (int j = 0; j < count; j++, wo += 24) {
+            FloatVector g = FloatVector.broadcast(F8, dy[dyo + j]);
+            c0 = g.fma(FloatVector.fromArray(F8, wp, wo), c0);
+            c1 = g.fma(FloatVector.fromArray(F8, wp, wo + 8), c1);
+            c2 = g.fma(FloatVector.fromArray(F8, wp, wo + 16), c2);
+        }
+        c0.intoArray(tile, to);
+        c1.intoArray(tile, to + 8);
+        c2.intoArray(tile, to + 16);
+    }
+}

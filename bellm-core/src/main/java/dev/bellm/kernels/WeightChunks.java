@@ -1,0 +1,87 @@
+package dev.bellm.kernels;
+
+import dev.bellm.tensor.Matrix;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+import static dev.bellm.kernels.MicroKernels.F8;
+
+/**
+ * Converts a run of one weight row from its stored dtype to float, eight values at a time, into the packed
+ * buffers the micro-kernels read. Only the run being packed is converted: the matrix itself stays in its
+ * stored dtype. Values past the end of the run are written as zeros, so a packed buffer can always be read
+ * in whole 8-float chunks.
+ */
+final class WeightChunks {
+    private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+
+    /** 2^112 = 2^(127 - 15): rescales an f16 exponent (bias 15) placed in an f32 (bias 127), subnormals included. */
+    private static final float F16_EXPONENT_SCALE = 0x1p112f;
+    private static final int F16_EXPONENT_MASK = 0x7c00;
+
+    private WeightChunks() {}
+
+    /**
+     * Writes {@code chunks} chunks of 8 floats: chunk q holds {@code w[row, col + 8q .. col + 8q + 8)} and goes to
+     * {@code dst[off + q·stride ..)}. Only the first {@code count} values come from the matrix (none when
+     * {@code count <= 0}); the rest of the chunks is zero.
+     */
+    static void convert(Matrix w, int row, int col, int count, int chunks, float[] dst, int off, int stride) {
+        int full = Math.max(0, Math.min(count, chunks * 8)) / 8;
+        long element = (long) row * w.cols + col;
+        MemorySegment seg = w.data;
+        switch (w.dtype) {
+            case F32 -> {
+                for (int q = 0; q < full; q++) {
+                    FloatVector.fromMemorySegment(F8, seg, (element + 8L * q) * 4, ByteOrder.LITTLE_ENDIAN)
+                            .intoArray(dst, off + q * stride);
+                }
+            }
+            case BF16 -> {
+                for (int q = 0; q < full; q++) bf16Chunk(seg, element + 8L * q).intoArray(dst, off + q * stride);
+            }
+            case F16 -> {
+                for (int q = 0; q < full; q++) f16Chunk(seg, element + 8L * q).intoArray(dst, off + q * stride);
+            }
+        }
+        for (int q = full; q < chunks; q++) {
+            int at = off + q * stride;
+            int present = Math.max(0, Math.min(8, count - 8 * q));
+            for (int l = 0; l < present; l++) dst[at + l] = w.get(row, col + 8 * q + l);
+            Arrays.fill(dst, at + present, at + 8, 0f);
+        }
+    }
+
+    /** bf16 is the top half of an f32: widen to int and shift left by 16. */
+    private static FloatVector bf16Chunk(MemorySegment seg, long element) {
+        ShortVector bits = ShortVector.fromMemorySegment(S8, seg, element * 2, ByteOrder.LITTLE_ENDIAN);
+        IntVector wide = (IntVector) bits.convertShape(VectorOperators.S2I, I8, 0);
+        return wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /**
+     * f16 to f32 exactly, without a table: move exponent and mantissa into f32 position and multiply by 2^112,
+     * which also normalises subnormals; infinities and NaNs (exponent all ones) get the f32 all-ones exponent
+     * instead; then put the sign back.
+     */
+    private static FloatVector f16Chunk(MemorySegment seg, long element) {
+        ShortVector bits = ShortVector.fromMemorySegment(S8, seg, element * 2, ByteOrder.LITTLE_ENDIAN);
+        IntVector wide = (IntVector) bits.convertShape(VectorOperators.S2I, I8, 0);
+        IntVector magnitude = wide.lanewise(VectorOperators.AND, 0x7fff);
+        IntVector sign = wide.lanewise(VectorOperators.AND, 0x8000).lanewise(VectorOperators.LSHL, 16);
+        IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
+        IntVector finite = shifted.reinterpretAsFloats().mul(F16_EXPONENT_SCALE).reinterpretAsInts();
+        VectorMask<Integer> special = magnitude.compare(VectorOperators.GE, F16_EXPONENT_MASK);
+        IntVector infOrNan = shifted.lanewise(VectorOperators.OR, 0x7f800000);
+        return finite.blend(infOrNan, special).lanewise(VectorOperators.OR, sign).reinterpretAsFloats();
+    }
+}
