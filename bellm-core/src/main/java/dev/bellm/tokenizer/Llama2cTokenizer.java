@@ -37,6 +37,8 @@ public final class Llama2cTokenizer implements Tokenizer {
     private static final int FIRST_BYTE_TOKEN = 3;
     /** Far above any real tokenizer (a 32k vocabulary is ~0.5 MB); refuses to slurp a wrong, huge file. */
     private static final long MAX_FILE_BYTES = 64L << 20;
+    /** run.c's starting best score: a merge must score above it to be taken. */
+    private static final float MERGE_SCORE_FLOOR = -1e10f;
 
     private final Path file;
     private final byte[][] pieces;
@@ -141,7 +143,9 @@ public final class Llama2cTokenizer implements Tokenizer {
     /**
      * BOS, then the text with run.c's dummy-prefix space (only when the text is non-empty), split into code points
      * (falling back to one token per UTF-8 byte for code points not in the vocabulary), then merged pairwise, always
-     * the best-scoring adjacent pair first and the leftmost among equals, until no adjacent pair is a piece.
+     * the best-scoring adjacent pair first and the leftmost among equals, until no adjacent pair is a piece. BOS takes
+     * no part in merging (run.c scans it too, but in llama2.c's exported vocabularies its piece {@code "\n<s>\n"} begins
+     * no other piece).
      */
     @Override
     public int[] encode(String text) {
@@ -216,7 +220,9 @@ public final class Llama2cTokenizer implements Tokenizer {
 
     private void offerMerge(PriorityQueue<Merge> queue, int[] ids, int left, int right) {
         Integer merged = idsByPiece.get(keys[ids[left]] + keys[ids[right]]);
-        if (merged != null) queue.add(new Merge(scores[merged], left, right, ids[left], ids[right], merged));
+        if (merged != null && scores[merged] > MERGE_SCORE_FLOOR) {
+            queue.add(new Merge(scores[merged], left, right, ids[left], ids[right], merged));
+        }
     }
 
     /**
