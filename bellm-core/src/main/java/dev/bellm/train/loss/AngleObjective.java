@@ -87,6 +87,26 @@ public record AngleObjective(double cosineWeight, double cosineTau, double ibnWe
         return new AngleObjective(0, 20, 1, 20, 0, 20, Layout.TRIPLETS);
     }
 
+    /** The named presets, for command lines: bellm (default), angle-emb-original, angle-emb-ibn, bellm-readme-nli. */
+    public static final java.util.Map<String, AngleObjective> PRESETS = java.util.Map.of(
+            "bellm", defaults(),
+            "angle-emb-original", angleEmbOriginal(),
+            "angle-emb-ibn", angleEmbIbnWeighted(),
+            "bellm-readme-nli", bellmReadmeNli());
+
+    public static AngleObjective preset(String name) {
+        AngleObjective o = PRESETS.get(name);
+        if (o == null) {
+            throw new IllegalArgumentException("unknown objective preset '" + name + "'; choose from " + new java.util.TreeSet<>(PRESETS.keySet()));
+        }
+        return o;
+    }
+
+    /** This objective with other weights (τs and layout kept). */
+    public AngleObjective withWeights(double cosine, double ibn, double angle) {
+        return new AngleObjective(cosine, cosineTau, ibn, ibnTau, angle, angleTau, layout);
+    }
+
     /**
      * Shapes: x [rows, dim] in this objective's {@link #layout()}: [2B, dim] pairs with labels [2B], or
      * [3B, dim] triplets with labels ignored; gradOut like x, or null.
