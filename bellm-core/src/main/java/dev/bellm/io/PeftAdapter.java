@@ -88,7 +88,7 @@ public final class PeftAdapter {
         }
         for (String field : List.of("rank_pattern", "alpha_pattern", "modules_to_save")) {
             JsonNode node = cfg.get(field);
-            if (node != null && !node.isEmpty()) {
+            if (node != null && !(node.isContainerNode() && node.isEmpty())) {
                 throw cfg.error(field, "is " + node + "; bellm supports one rank and alpha for all targets and no extra saved modules");
             }
         }

@@ -197,7 +197,7 @@ class PeftAdapterTest {
         record Case(String field, Object value) {}
         for (Case c : List.of(new Case("fan_in_fan_out", true), new Case("peft_type", "IA3"), new Case("bias", "all"),
                 new Case("use_dora", true), new Case("target_modules", 7), new Case("target_modules", "(unclosed"),
-                new Case("lora_alpha", "8"), new Case("r", 0))) {
+                new Case("lora_alpha", "8"), new Case("r", 0), new Case("modules_to_save", "lm_head"))) {
             Files.write(config, original);
             editJson(config, n -> n.putPOJO(c.field(), c.value()));
             assertCheckpointError(() -> PeftAdapter.load(dir), ADAPTER_CONFIG, "'" + c.field() + "'");
