@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -165,7 +166,7 @@ public final class PeftAdapter {
             boolean fits = shape.length == 2 && shape[0] > 0 && shape[1] > 0 && shape[0] <= Integer.MAX_VALUE
                     && shape[1] <= Integer.MAX_VALUE && (isA ? shape[0] == rank : shape[1] == rank);
             if (!fits) {
-                throw new CheckpointException(file.path(), "tensor '" + key + "' has shape " + java.util.Arrays.toString(shape)
+                throw new CheckpointException(file.path(), "tensor '" + key + "' has shape " + Arrays.toString(shape)
                         + ", expected " + (isA ? "[" + rank + ", in]" : "[out, " + rank + "]") + " for r = " + rank);
             }
             Matrix matrix = Matrix.of(canonical, DType.F32, (int) shape[0], (int) shape[1], file.floats(key));
