@@ -250,7 +250,7 @@ public final class HfCheckpoint {
             try (Stream<Path> files = Files.list(dir)) {
                 return files.filter(f -> {
                     String name = f.getFileName().toString();
-                    return name.endsWith(".bin") || name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".bin.index.json");
+                    return name.startsWith("pytorch_model") || name.endsWith(".pt") || name.endsWith(".pth");
                 }).sorted().toList();
             } catch (IOException e) {
                 throw new CheckpointException(dir, "cannot list the checkpoint directory: " + e.getMessage(), e);

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -41,7 +42,7 @@ public final class PeftAdapter {
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
     private static final String KEY_PREFIX = "base_model.model.";
     private static final Pattern KEY = Pattern.compile(
-            Pattern.quote(KEY_PREFIX) + "(model\\.layers\\.(\\d+)\\.(\\w+)\\.(\\w+))\\.lora_([AB])(?:\\.default)?\\.weight");
+            Pattern.quote(KEY_PREFIX) + "(model\\.layers\\.(\\d{1,9})\\.(\\w+)\\.(\\w+))\\.lora_([AB])(?:\\.default)?\\.weight");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path weightsFile;
@@ -88,7 +89,7 @@ public final class PeftAdapter {
         }
         for (String field : List.of("rank_pattern", "alpha_pattern", "modules_to_save")) {
             JsonNode node = cfg.get(field);
-            if (node != null && !node.isEmpty()) {
+            if (node != null && !(node.isContainerNode() && node.isEmpty())) {
                 throw cfg.error(field, "is " + node + "; bellm supports one rank and alpha for all targets and no extra saved modules");
             }
         }
@@ -159,13 +160,13 @@ public final class PeftAdapter {
                         + " / layers_to_transform of " + config.getFileName() + " do not select");
             }
             boolean isA = m.group(5).equals("A");
-            String canonical = key(layerOf(module), projection, m.group(5));
+            String canonical = key(Integer.parseInt(m.group(2)), projection, m.group(5));
             SafetensorsFile.Entry entry = file.entry(key);
             long[] shape = entry.shape();
             boolean fits = shape.length == 2 && shape[0] > 0 && shape[1] > 0 && shape[0] <= Integer.MAX_VALUE
                     && shape[1] <= Integer.MAX_VALUE && (isA ? shape[0] == rank : shape[1] == rank);
             if (!fits) {
-                throw new CheckpointException(file.path(), "tensor '" + key + "' has shape " + java.util.Arrays.toString(shape)
+                throw new CheckpointException(file.path(), "tensor '" + key + "' has shape " + Arrays.toString(shape)
                         + ", expected " + (isA ? "[" + rank + ", in]" : "[out, " + rank + "]") + " for r = " + rank);
             }
             Matrix matrix = Matrix.of(canonical, DType.F32, (int) shape[0], (int) shape[1], file.floats(key));
@@ -174,7 +175,9 @@ public final class PeftAdapter {
             }
         }
         Map<String, Lora> loras = new TreeMap<>();
-        for (String module : union(as.keySet(), bs.keySet())) {
+        Set<String> modules = new TreeSet<>(as.keySet());
+        modules.addAll(bs.keySet());
+        for (String module : modules) {
             Matrix a = as.get(module);
             Matrix b = bs.get(module);
             if (a == null || b == null) {
@@ -187,12 +190,6 @@ public final class PeftAdapter {
             throw new CheckpointException(file.path(), "holds no LoRA weights");
         }
         return loras;
-    }
-
-    private static Set<String> union(Set<String> x, Set<String> y) {
-        Set<String> all = new LinkedHashSet<>(x);
-        all.addAll(y);
-        return all;
     }
 
     /** {@code self_attn} for the attention projections, {@code mlp} for the others. */
@@ -260,11 +257,13 @@ public final class PeftAdapter {
     private Linear attach(Linear linear, Lora lora, int layer, String projection) {
         if (lora.a().cols != linear.in()) {
             throw new CheckpointException(weightsFile, "tensor '" + key(layer, projection, "A") + "' has shape [" + lora.a().rows
-                    + ", " + lora.a().cols + "] but the base " + linear.weight() + " takes " + linear.in() + " inputs (an adapter for another base model?)");
+                    + ", " + lora.a().cols + "] but the base " + linear.weight()
+                    + " takes " + linear.in() + " inputs (an adapter for another base model?)");
         }
         if (lora.b().rows != linear.out()) {
             throw new CheckpointException(weightsFile, "tensor '" + key(layer, projection, "B") + "' has shape [" + lora.b().rows
-                    + ", " + lora.b().cols + "] but the base " + linear.weight() + " has " + linear.out() + " outputs (an adapter for another base model?)");
+                    + ", " + lora.b().cols + "] but the base " + linear.weight()
+                    + " has " + linear.out() + " outputs (an adapter for another base model?)");
         }
         if (linear.lora() != null) {
             throw new IllegalArgumentException(linear.weight().name + " already has a LoRA; apply an adapter to the base model");
@@ -312,12 +311,17 @@ public final class PeftAdapter {
         config.put("task_type", "FEATURE_EXTRACTION");
         config.put("base_model_name_or_path", baseModelName);
         config.put("r", rank);
-        config.put("lora_alpha", loraAlpha);
+        if (loraAlpha == Math.rint(loraAlpha) && Math.abs(loraAlpha) <= Integer.MAX_VALUE) {
+            config.put("lora_alpha", (int) loraAlpha); // PEFT declares lora_alpha an int; keep it one when it is
+        } else {
+            config.put("lora_alpha", loraAlpha);
+        }
         config.put("lora_dropout", 0.0);
         config.put("bias", "none");
         config.put("use_rslora", useRsLora);
         config.put("fan_in_fan_out", false);
-        config.putPOJO("target_modules", projections);
+        ArrayNode targetModules = config.putArray("target_modules");
+        projections.forEach(targetModules::add);
         if (adaptedLayers.size() == withLora.layers().size()) {
             config.putNull("layers_to_transform");
         } else {

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import static dev.bellm.io.CheckpointFixtures.assertCheckpointError;
 import static dev.bellm.io.CheckpointFixtures.copy;
 import static dev.bellm.io.CheckpointFixtures.editJson;
 import static dev.bellm.io.CheckpointFixtures.fixture;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bellm.model.LayerWeights;
 import dev.bellm.model.Linear;
 import dev.bellm.model.Lora;
+import dev.bellm.model.ModelConfig;
 import dev.bellm.model.ModelWeights;
 import dev.bellm.tensor.DType;
 import dev.bellm.tensor.Matrix;
@@ -142,6 +143,29 @@ class PeftAdapterTest {
     }
 
     @Test
+    void layerIndexTooLargeForAnIntIsAnUnexpectedKey() throws IOException {
+        Path dir = copy(LORA, tmp);
+        String key = "base_model.model.model.layers.99999999999.self_attn.q_proj.lora_A.weight";
+        editHeader(dir.resolve(ADAPTER_WEIGHTS), (h, dataLen) -> putEntry(h, key, "F32", new long[] {4, 64}, dataLen, dataLen + 1024),
+                1024);
+        assertCheckpointError(() -> PeftAdapter.load(dir), ADAPTER_WEIGHTS, "unexpected key", key);
+    }
+
+    @Test
+    void adapterForMoreLayersThanTheBaseHas() {
+        ModelWeights base = tinyLlama();
+        ModelConfig c = base.config();
+        ModelConfig threeLayers = new ModelConfig(c.architecture(), c.hiddenSize(), c.intermediateSize(), 3, c.numHeads(),
+                c.numKvHeads(), c.headDim(), c.vocabSize(), c.maxPositionEmbeddings(), c.ropeTheta(), c.ropeScaling(),
+                c.ropeInterleaved(), c.rmsNormEps(), c.attentionBias(), c.qkNorm(), c.tieWordEmbeddings(), c.bosTokenId(),
+                c.eosTokenId());
+        ModelWeights truncated = new ModelWeights(threeLayers, base.embedTokens(), base.layers().subList(0, 3), base.norm(),
+                base.lmHead());
+        assertCheckpointError(() -> PeftAdapter.load(fixture(LORA)).apply(truncated), ADAPTER_WEIGHTS,
+                "model.layers.3.self_attn.q_proj", "3 layers");
+    }
+
+    @Test
     void adapterShapeMismatchWithTheBase() throws IOException {
         Path dir = copy(LORA, tmp);
         String b = "base_model.model.model.layers.1.self_attn.k_proj.lora_B.weight";
@@ -173,7 +197,7 @@ class PeftAdapterTest {
         record Case(String field, Object value) {}
         for (Case c : List.of(new Case("fan_in_fan_out", true), new Case("peft_type", "IA3"), new Case("bias", "all"),
                 new Case("use_dora", true), new Case("target_modules", 7), new Case("target_modules", "(unclosed"),
-                new Case("lora_alpha", "8"), new Case("r", 0))) {
+                new Case("lora_alpha", "8"), new Case("r", 0), new Case("modules_to_save", "lm_head"))) {
             Files.write(config, original);
             editJson(config, n -> n.putPOJO(c.field(), c.value()));
             assertCheckpointError(() -> PeftAdapter.load(dir), ADAPTER_CONFIG, "'" + c.field() + "'");
