@@ -1,0 +1,129 @@
+package dev.bellm.cli;
+
+import dev.bellm.embed.Embedder;
+import dev.bellm.eval.EvalResults;
+import dev.bellm.eval.ResultsJson;
+import dev.bellm.eval.ResultsTable;
+import dev.bellm.eval.StsEvaluator;
+import dev.bellm.eval.StsOptions;
+import dev.bellm.eval.StsTask;
+import dev.bellm.eval.TransferEvaluator;
+import dev.bellm.eval.TransferOptions;
+import dev.bellm.eval.TransferTask;
+import dev.bellm.io.DataDirectory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"Evaluate an encoder on SentEval: STS12-16, STS-B, SICK-R (Spearman x100 of cosine similarity)",
+                "and the transfer probes (MR, CR, SUBJ, MPQA, SST2, TREC, MRPC). Prints the paper-style table, writes JSON."},
+        footer = {"", "Examples:",
+                "  ./bellm eval --model ../shared/models/stories260K/stories260K.bin --pooling mean --output results.json",
+                "  ./bellm eval --model DIR --adapter out/adapter --bidirectional-from 30 --bellm-prompt --tasks stsb --split dev --output dev.json"})
+final class EvalCommand implements Callable<Integer> {
+    @Mixin
+    EmbeddingOptions options;
+
+    @Option(names = "--tasks", paramLabel = "LIST", defaultValue = "sts",
+            description = "Comma-separated: sts12,sts13,sts14,sts15,sts16,stsb,sickr, mr,cr,subj,mpqa,sst2,trec,mrpc, or the groups sts, transfer, all. Default: ${DEFAULT-VALUE}.")
+    String tasks;
+
+    @Option(names = "--split", paramLabel = "test|dev", defaultValue = "test", description = "STS-B split. Default: ${DEFAULT-VALUE}.")
+    String split;
+
+    @Option(names = "--append-period", description = "Append '.' to sentences that do not end in punctuation (the reference evaluation's option).")
+    boolean appendPeriod;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "The folder holding data/sts and data/transfer. Default: the shared directory (-Dbellm.data, BELLM_DATA or ../shared).")
+    Path data;
+
+    @Option(names = "--output", required = true, paramLabel = "FILE.json", description = "Results JSON (written atomically).")
+    Path output;
+
+    @Option(names = "--mteb-dir", paramLabel = "DIR", description = "Also write MTEB-style per-task result files here.")
+    Path mtebDir;
+
+    @Override
+    public Integer call() throws Exception {
+        Path dataDir = (data != null ? data : DataDirectory.root()).resolve("data");
+        List<String> sts = new ArrayList<>(), transfer = new ArrayList<>();
+        for (String raw : tasks.split(",")) {
+            String t = raw.strip().toLowerCase(Locale.ROOT);
+            if (t.isEmpty()) continue;
+            if (t.equals("all")) {
+                sts.add("sts");
+                transfer.add("transfer");
+            } else if (t.equals("sts") || StsTask.parse("sts").stream().anyMatch(k -> k.cliName.equals(t))) {
+                sts.add(t);
+            } else {
+                transfer.add(t);
+            }
+        }
+        Embedder embedder = options.builder().build();
+        Map<String, Object> settings = settings(embedder);
+        List<EvalResults> parts = new ArrayList<>();
+        if (!sts.isEmpty()) {
+            StsOptions o = new StsOptions(StsTask.parse(String.join(",", sts)), split, appendPeriod, StsOptions.DEFAULT_CHUNK_SIZE);
+            parts.add(run("STS", p -> new StsEvaluator(dataDir, o).evaluate(t -> embedder.embed(t).vectors(), modelName(), settings, p)));
+        }
+        if (!transfer.isEmpty()) {
+            TransferOptions d = TransferOptions.defaults();
+            TransferOptions o = new TransferOptions(TransferTask.parse(String.join(",", transfer)), d.probe(), appendPeriod, d.chunkSize());
+            parts.add(run("transfer", p -> new TransferEvaluator(dataDir, o).evaluate(t -> embedder.embed(t).vectors(), modelName(), settings, p)));
+        }
+        for (EvalResults r : parts) System.out.println(ResultsTable.format(r));
+        EvalResults all = parts.size() == 1 ? parts.getFirst() : combine(parts);
+        ResultsJson.write(output, all);
+        if (mtebDir != null) ResultsJson.writeMteb(mtebDir, all);
+        System.err.println("bellm eval: wrote " + output);
+        return 0;
+    }
+
+    private interface Run {
+        EvalResults run(dev.bellm.eval.ProgressListener p);
+    }
+
+    private static EvalResults run(String name, Run body) {
+        Progress[] bar = {null};
+        try {
+            return body.run((done, total) -> {
+                if (bar[0] == null) bar[0] = Progress.start(name, total);
+                bar[0].stepTo(done);
+            });
+        } finally {
+            if (bar[0] != null) bar[0].close();
+        }
+    }
+
+    private static EvalResults combine(List<EvalResults> parts) {
+        Map<String, Object> protocol = new LinkedHashMap<>();
+        Map<String, dev.bellm.eval.TaskResult> tasks = new LinkedHashMap<>();
+        for (EvalResults r : parts) {
+            protocol.putAll(r.protocol());
+            tasks.putAll(r.tasks());
+        }
+        return new EvalResults(parts.getFirst().model(), parts.getFirst().settings(), protocol, tasks);
+    }
+
+    private String modelName() {
+        return options.model.toString();
+    }
+
+    private Map<String, Object> settings(Embedder embedder) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("model", modelName());
+        s.put("adapter", options.adapter == null ? null : options.adapter.toString());
+        s.putAll(embedder.settings());
+        s.put("batch_size", options.batchSize);
+        return s;
+    }
+}
