@@ -73,12 +73,13 @@ class LogisticProbeTest {
 
     @Test
     void standardisationMakesTheProbeBlindToFeatureScale() {
-        // The signal sits in a feature a million times smaller than the noise features; standardised, it separates.
+        // Only feature 0 carries the class, and it is a million times smaller than the three noise features;
+        // unstandardised, the L2 penalty on the weight it would need keeps the probe near chance.
         int[] y = alternating(200, 2);
-        float[][] x = clusters(y, 4, 20, 5);
-        for (float[] row : x) {
-            row[0] *= 1e-6f;
-            for (int j = 1; j < row.length; j++) row[j] *= 1000f;
+        float[][] x = clusters(new int[200], 4, 0, 5);
+        for (int i = 0; i < x.length; i++) {
+            x[i][0] = (x[i][0] + 20 * y[i]) * 1e-6f;
+            for (int j = 1; j < 4; j++) x[i][j] *= 1000f;
         }
         assertEquals(1.0, new LogisticProbe(QUICK).crossValidate(x, y).accuracy(), 1e-12);
     }
