@@ -46,7 +46,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "The folder holding data/sts and data/transfer. Default: the shared directory (-Dbellm.data, BELLM_DATA or ../shared).")
     Path data;
 
-    @Option(names = "--output", required = true, paramLabel = "FILE.json", description = "Results JSON (written atomically).")
+    @Option(names = "--output", required = true, paramLabel = "FILE.json",
+            description = "Results JSON (written atomically); with both STS and transfer tasks, the transfer results go to FILE.transfer.json.")
     Path output;
 
     @Option(names = "--mteb-dir", paramLabel = "DIR", description = "Also write MTEB-style per-task result files here.")
@@ -80,12 +81,23 @@ final class EvalCommand implements Callable<Integer> {
             TransferOptions o = new TransferOptions(TransferTask.parse(String.join(",", transfer)), d.probe(), appendPeriod, d.chunkSize());
             parts.add(run("transfer", p -> new TransferEvaluator(dataDir, o).evaluate(t -> embedder.embed(t).vectors(), modelName(), settings, p)));
         }
-        for (EvalResults r : parts) System.out.println(ResultsTable.format(r));
-        EvalResults all = parts.size() == 1 ? parts.getFirst() : combine(parts);
-        ResultsJson.write(output, all);
-        if (mtebDir != null) ResultsJson.writeMteb(mtebDir, all);
-        System.err.println("bellm eval: wrote " + output);
+        // STS and transfer each keep their own average: one averaged over both would mean nothing
+        for (int i = 0; i < parts.size(); i++) {
+            EvalResults r = parts.get(i);
+            System.out.println(ResultsTable.format(r));
+            Path file = i == 0 ? output : transferFile(output);
+            ResultsJson.write(file, r);
+            if (mtebDir != null) ResultsJson.writeMteb(mtebDir, r);
+            System.err.println("bellm eval: wrote " + file);
+        }
         return 0;
+    }
+
+    /** {@code results.json} → {@code results.transfer.json}, for the transfer half of an "all" run. */
+    static Path transferFile(Path output) {
+        String name = output.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return output.resolveSibling(dot > 0 ? name.substring(0, dot) + ".transfer" + name.substring(dot) : name + ".transfer");
     }
 
     private interface Run {
@@ -102,16 +114,6 @@ final class EvalCommand implements Callable<Integer> {
         } finally {
             if (bar[0] != null) bar[0].close();
         }
-    }
-
-    private static EvalResults combine(List<EvalResults> parts) {
-        Map<String, Object> protocol = new LinkedHashMap<>();
-        Map<String, dev.bellm.eval.TaskResult> tasks = new LinkedHashMap<>();
-        for (EvalResults r : parts) {
-            protocol.putAll(r.protocol());
-            tasks.putAll(r.tasks());
-        }
-        return new EvalResults(parts.getFirst().model(), parts.getFirst().settings(), protocol, tasks);
     }
 
     private String modelName() {
