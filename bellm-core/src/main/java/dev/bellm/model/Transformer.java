@@ -382,6 +382,9 @@ public final class Transformer {
             int s = task / config.numKvHeads(), g = task % config.numKvHeads();
             int t0 = batch.offsets()[s], len = batch.length(s);
             int keyRow0 = cache == null ? t0 : 0, totalKeys = past + len;
+            // keys and values of this KV head transposed to [hd, keys], so every loop below runs over keys
+            float[] kt = transposeHead(ks, keyRow0, totalKeys, kvd, g * hd, hd);
+            float[] vt = transposeHead(vs, keyRow0, totalKeys, kvd, g * hd, hd);
             float[] scratch = a.keep ? null : new float[totalKeys];
             for (int head = g * group; head < (g + 1) * group; head++) {
                 for (int i = 0; i < len; i++) {
@@ -389,30 +392,31 @@ public final class Transformer {
                     int nKeys = bidirectional ? totalKeys : past + i + 1;
                     float[] p = a.keep ? a.attProbs : scratch;
                     int pOff = a.keep ? po[s] + (head * len + i) * totalKeys : 0;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int j = 0; j < nKeys; j++) {
-                        int ko = (keyRow0 + j) * kvd + g * hd;
-                        float dot = 0;
-                        for (int c = 0; c < hd; c++) dot += a.q[qo + c] * ks[ko + c];
-                        p[pOff + j] = dot * scale;
-                        max = Math.max(max, p[pOff + j]);
-                    }
-                    float sum = 0;
-                    for (int j = 0; j < nKeys; j++) {
-                        p[pOff + j] = (float) Math.exp(p[pOff + j] - max);
-                        sum += p[pOff + j];
-                    }
-                    float inv = 1 / sum;
-                    Arrays.fill(a.attOut, qo, qo + hd, 0f);
-                    for (int j = 0; j < nKeys; j++) {
-                        p[pOff + j] *= inv;
-                        int vo = (keyRow0 + j) * kvd + g * hd;
-                        float pj = p[pOff + j];
-                        for (int c = 0; c < hd; c++) a.attOut[qo + c] += pj * vs[vo + c];
-                    }
+                    Arrays.fill(p, pOff, pOff + nKeys, 0f);
+                    for (int c = 0; c < hd; c++) VectorMath.axpy(a.q[qo + c] * scale, kt, c * totalKeys, p, pOff, nKeys);
+                    VectorMath.softmax(p, pOff, nKeys);
+                    for (int c = 0; c < hd; c++) a.attOut[qo + c] = VectorMath.dot(p, pOff, vt, c * totalKeys, nKeys);
                 }
             }
         });
+    }
+
+    /** Rows [row0, row0 + n) of the head at column {@code col} (width hd) of x [*, stride], as [hd, n]. */
+    private static float[] transposeHead(float[] x, int row0, int n, int stride, int col, int hd) {
+        float[] t = new float[hd * n];
+        for (int j = 0; j < n; j++) {
+            int o = (row0 + j) * stride + col;
+            for (int c = 0; c < hd; c++) t[c * n + j] = x[o + c];
+        }
+        return t;
+    }
+
+    /** Adds {@code t} [hd, n] back into rows [row0, row0 + n) of the head at column {@code col} of x [*, stride]. */
+    private static void addTransposedHead(float[] t, float[] x, int row0, int n, int stride, int col, int hd) {
+        for (int j = 0; j < n; j++) {
+            int o = (row0 + j) * stride + col;
+            for (int c = 0; c < hd; c++) x[o + c] += t[c * n + j];
+        }
     }
 
     /** Where each sequence's probabilities [heads, len, len] start in the saved array. */
@@ -436,33 +440,29 @@ public final class Transformer {
         kernels.parallelFor(batch.size() * config.numKvHeads(), task -> {
             int s = task / config.numKvHeads(), g = task % config.numKvHeads();
             int t0 = batch.offsets()[s], len = batch.length(s);
-            float[] dp = new float[len];
+            float[] kt = transposeHead(a.k, t0, len, kvd, g * hd, hd);
+            float[] vt = transposeHead(a.v, t0, len, kvd, g * hd, hd);
+            float[] dkt = new float[hd * len], dvt = new float[hd * len], ds = new float[len];
             for (int head = g * group; head < (g + 1) * group; head++) {
                 for (int i = 0; i < len; i++) {
                     int qo = (t0 + i) * qd + head * hd;
                     int nKeys = bidirectional ? len : i + 1;
                     int pOff = po[s] + (head * len + i) * len;
-                    float dot = 0;
-                    for (int j = 0; j < nKeys; j++) {
-                        int vo = (t0 + j) * kvd + g * hd;
-                        float pj = a.attProbs[pOff + j], d = 0;
-                        for (int c = 0; c < hd; c++) {
-                            d += dOut[qo + c] * a.v[vo + c];
-                            dv[vo + c] += pj * dOut[qo + c];
-                        }
-                        dp[j] = d;
-                        dot += pj * d;
+                    Arrays.fill(ds, 0, nKeys, 0f);
+                    for (int c = 0; c < hd; c++) {
+                        VectorMath.axpy(dOut[qo + c], vt, c * len, ds, 0, nKeys);           // dp_j = dout·v_j
+                        VectorMath.axpy(dOut[qo + c], a.attProbs, pOff, dvt, c * len, nKeys); // dv_j += p_j·dout
                     }
-                    for (int j = 0; j < nKeys; j++) {
-                        float ds = a.attProbs[pOff + j] * (dp[j] - dot) * scale;
-                        int ko = (t0 + j) * kvd + g * hd;
-                        for (int c = 0; c < hd; c++) {
-                            dq[qo + c] += ds * a.k[ko + c];
-                            dk[ko + c] += ds * a.q[qo + c];
-                        }
+                    float dot = VectorMath.dot(a.attProbs, pOff, ds, 0, nKeys);
+                    for (int j = 0; j < nKeys; j++) ds[j] = a.attProbs[pOff + j] * (ds[j] - dot) * scale;
+                    for (int c = 0; c < hd; c++) {
+                        dq[qo + c] += VectorMath.dot(ds, 0, kt, c * len, nKeys);
+                        VectorMath.axpy(a.q[qo + c], ds, 0, dkt, c * len, nKeys);
                     }
                 }
             }
+            addTransposedHead(dkt, dk, t0, len, kvd, g * hd, hd);
+            addTransposedHead(dvt, dv, t0, len, kvd, g * hd, hd);
         });
     }
 }
