@@ -17,6 +17,10 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         // a bad model, file or flag is the user's to fix: one clear line, no stack trace (BELLM_DEBUG=1 shows it)
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -25,6 +29,6 @@ public final class Main implements Runnable {
             return e instanceof IllegalArgumentException || e instanceof IllegalStateException
                     || e instanceof dev.bellm.io.CheckpointException || e instanceof java.io.IOException ? 2 : 1;
         });
-        System.exit(cli.execute(args));
+        return cli;
     }
 }
