@@ -1,0 +1,84 @@
+package dev.bellm.embed;
+
+import dev.bellm.Fixtures;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EmbedderTest {
+    private static List<String> texts() {
+        List<String> t = new ArrayList<>();
+        Fixtures.cases().get("texts").forEach(n -> t.add(n.asText()));
+        return t;
+    }
+
+    private static Embedder.Builder builder() {
+        return Embedder.builder().model(Fixtures.path("tiny-qwen2")).bidirectionalFrom(1).pooling(Pooling.MEAN).prompt(Embedder.BELLM_PROMPT);
+    }
+
+    @Test
+    void manyThreadsAtOnceGetWhatOneThreadGets() throws Exception {
+        Embedder e = builder().batchSize(3).build();
+        float[][] expected = e.embed(texts()).vectors();
+        try (ExecutorService pool = Executors.newFixedThreadPool(6)) {
+            List<Future<float[][]>> results = new ArrayList<>();
+            for (int k = 0; k < 24; k++) results.add(pool.submit(() -> e.embed(texts()).vectors()));
+            for (Future<float[][]> f : results) {
+                float[][] got = f.get();
+                for (int i = 0; i < expected.length; i++) assertArrayEquals(expected[i], got[i]);
+            }
+        }
+    }
+
+    @Test
+    void batchSizeDoesNotChangeEmbeddings() {
+        float[][] one = builder().batchSize(1).build().embed(texts()).vectors();
+        float[][] all = builder().batchSize(64).build().embed(texts()).vectors();
+        for (int i = 0; i < one.length; i++) assertArrayEquals(one[i], all[i]);
+    }
+
+    @Test
+    void normalizeGivesUnitVectorsAndTokenCountsAreReported() {
+        Embedder.Embeddings r = builder().normalize(true).build().embed(texts());
+        for (float[] v : r.vectors()) {
+            double n = 0;
+            for (float x : v) n += x * x;
+            assertEquals(1.0, Math.sqrt(n), 1e-5);
+        }
+        for (int i = 0; i < r.tokenCounts().length; i++) assertEquals(Fixtures.ids("prompt", i).length, r.tokenCounts()[i]);
+        assertEquals(0, r.truncated());
+    }
+
+    @Test
+    void truncationIsAnErrorByDefaultAndReportedWhenAsked() {
+        var e = assertThrows(IllegalArgumentException.class, () -> builder().maxTokens(10).build().embed(texts()));
+        assertTrue(e.getMessage().contains("text 0") && e.getMessage().contains("limit of 10"), e.getMessage());
+        Embedder.Embeddings r = builder().maxTokens(12).truncation(Embedder.Truncation.KEEP_START).build().embed(texts());
+        int longer = 0;
+        for (int i = 0; i < texts().size(); i++) {
+            int full = Fixtures.ids("prompt", i).length;
+            if (full > 12) longer++;
+            assertEquals(Math.min(full, 12), r.tokenCounts()[i]);
+        }
+        assertTrue(longer > 0 && longer < texts().size(), "the fixture texts straddle the limit");
+        assertEquals(longer, r.truncated());
+    }
+
+    @Test
+    void badSettingsAreRefusedWithWhatToDo() {
+        assertThrows(IllegalArgumentException.class, () -> builder().prompt("no placeholder").build());
+        assertThrows(IllegalArgumentException.class, () -> builder().batchSize(0).build());
+        assertThrows(IllegalArgumentException.class, () -> builder().bidirectionalFrom(-1).build());
+        var e = assertThrows(IllegalArgumentException.class, () -> Embedder.builder().build());
+        assertTrue(e.getMessage().contains("model("), e.getMessage());
+    }
+}
