@@ -12,14 +12,20 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 @Command(name = "merge", mixinStandardHelpOptions = true,
-        description = {"Merge a LoRA adapter into its base model and write a Hugging Face model directory:",
-                "config.json, model.safetensors (or shards with model.safetensors.index.json) and the tokenizer.",
-                "Each adapted projection becomes W + scale·B·A in the base dtype (a BF16 model stays BF16). A llama2.c",
-                "base becomes a llama model (q/k rows reordered for Hugging Face's RoPE layout) carrying its tok*.bin."},
-        footer = {"", "Example:",
-                "  ./bellm merge --model ../shared/fixtures/tiny-llama --adapter ../shared/fixtures/tiny-llama-lora \\",
+        description = {"Merge a LoRA adapter into its base model and write a Hugging Face model",
+                "directory: config.json, model.safetensors (or shards listed in",
+                "model.safetensors.index.json) and the tokenizer. Each adapted projection",
+                "becomes W + scale*B*A in the base dtype (a BF16 model stays BF16).",
+                "A llama2.c base becomes a llama model (q/k rows reordered for Hugging",
+                "Face's RoPE layout) that carries its tok*.bin."},
+        footer = {"", "Examples:",
+                "  ./bellm merge --model ../shared/fixtures/tiny-llama \\",
+                "      --adapter ../shared/fixtures/tiny-llama-lora \\",
                 "      --output runs/tiny-llama-merged",
-                "  ./bellm embed --model runs/tiny-llama-merged --bidirectional-from 3 --bellm-prompt --input texts.txt --output -"})
+                "  ./bellm embed --model runs/tiny-llama-merged --bellm-prompt \\",
+                "      --bidirectional-from 3 --input texts.txt --output -",
+                "  ./bellm merge --model ../shared/models/stories260K/stories260K.bin \\",
+                "      --adapter runs/stories-bellm/adapter --output runs/stories-hf"})
 final class MergeCommand implements Callable<Integer> {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(?:([KMGT])(I?B)?|(B))?");
 

@@ -71,7 +71,7 @@ class MergeCommandTest {
     @Test
     void helpShowsAnExample() {
         assertEquals(0, run("--help"));
-        assertTrue(out.toString().contains("Example:") && out.toString().contains("./bellm merge --model"), out.toString());
+        assertTrue(out.toString().contains("Examples:") && out.toString().contains("./bellm merge --model"), out.toString());
         assertTrue(out.toString().contains("--max-shard-size") && out.toString().contains("Default: 4G"), out.toString());
     }
 

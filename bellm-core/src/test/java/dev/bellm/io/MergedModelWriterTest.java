@@ -19,6 +19,8 @@ import dev.bellm.tokenizer.Tokenizer;
 import dev.bellm.tokenizer.Tokenizers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -193,6 +195,22 @@ class MergedModelWriterTest {
             assertTrue(err < TOLERANCE, "step " + step + ": relative error " + err);
             token = argmax(expected);
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-qwen2", "tiny-qwen3"})
+    void qwenBiasesAndQkNormsSurviveTheRoundTrip(String model, @TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("merged");
+        MergedModelWriter.merge(Fixtures.path(model), null, null, out, MergedModelWriter.Options.DEFAULTS,
+                MergedModelWriter.Progress.NONE);
+        SafetensorsFile original = SafetensorsFile.open(Fixtures.path(model).resolve(HfCheckpoint.WEIGHTS_FILE));
+        SafetensorsFile merged = SafetensorsFile.open(out.resolve(HfCheckpoint.WEIGHTS_FILE));
+        assertEquals(original.names(), merged.names());
+        for (String name : original.names()) {
+            assertEquals(original.entry(name).dtype(), merged.entry(name).dtype(), name);
+            assertArrayEquals(original.doubles(name), merged.doubles(name), 0, name);
+        }
+        assertFixtureEmbeddings(ModelLoader.load(out), model, "bellm-last");
     }
 
     @Test
