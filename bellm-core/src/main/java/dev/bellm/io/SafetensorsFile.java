@@ -318,10 +318,13 @@ public final class SafetensorsFile {
         while (start.hasRemaining()) start.put((byte) ' ');
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        // not Files.createTempFile, which makes the file private to the user: it gets the mode the umask gives
-        Path tmp = dir.resolve("." + file.getFileName() + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+        // not Files.createTempFile, which makes the file private to the user: this one gets the mode the umask gives
+        String random = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
+        Path tmp = dir.resolve("." + file.getFileName() + "." + random + ".tmp");
+        // opened before the try: should the name be taken after all, the other file must not be deleted
+        FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel out = channel) {
                 writeFully(out, start.flip());
                 for (StreamedTensor t : tensors) {
                     try (Arena arena = Arena.ofShared()) {

@@ -161,8 +161,8 @@ class MergedModelWriterTest {
     @Test
     void stories260KInHuggingFaceLayoutGeneratesWhatLlama2cDoes(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("stories-hf");
-        MergedModelWriter.Result result = MergedModelWriter.merge(STORIES, null, null, out, MergedModelWriter.Options.DEFAULTS,
-                MergedModelWriter.Progress.NONE);
+        MergedModelWriter.Result result = MergedModelWriter.write(ModelLoader.load(STORIES), STORIES, null, out,
+                MergedModelWriter.Options.DEFAULTS, MergedModelWriter.Progress.NONE);
         assertEquals(List.of("config.json", "model.safetensors", "tok512.bin"), result.files());
 
         ModelWeights hf = ModelLoader.load(out);
