@@ -7,7 +7,6 @@ import dev.bellm.tensor.DType;
 import dev.bellm.tensor.Matrix;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -27,6 +26,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 
 /**
  * A memory-mapped safetensors file: an 8-byte little-endian header length, a JSON header mapping tensor
@@ -40,6 +41,7 @@ public final class SafetensorsFile {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final long WRITE_SLICE_BYTES = 64L << 20;
 
     /** One tensor's header entry. {@code dtype} is the header's string, which may be one we do not compute with. */
     public record Entry(String name, String dtype, long[] shape, long begin, long end) {
@@ -60,6 +62,27 @@ public final class SafetensorsFile {
 
         public static Tensor of(Matrix m) {
             return new Tensor(m.name, m.dtype.name(), new long[] {m.rows, m.cols}, m.data);
+        }
+    }
+
+    /**
+     * A tensor to write with {@link #writeStreaming}: what the header needs up front, and {@code bytes}, called only when
+     * the tensor's turn comes, to make its little-endian data (in the given arena when it allocates, which is closed as
+     * soon as the data is written). So a file can be written one tensor at a time, never all in memory at once.
+     */
+    public record StreamedTensor(String name, String dtype, long[] shape, long byteSize, Function<Arena, MemorySegment> bytes) {
+        public StreamedTensor {
+            long count = 1;
+            for (long d : shape) count *= d;
+            int width = elementBytes(dtype);
+            if (width > 0 && byteSize != count * width) {
+                throw new IllegalArgumentException("tensor '" + name + "': " + byteSize + " bytes for " + dtype + " "
+                        + java.util.Arrays.toString(shape) + ", expected " + count * width);
+            }
+        }
+
+        public static StreamedTensor of(Tensor t) {
+            return new StreamedTensor(t.name(), t.dtype(), t.shape(), t.bytes().byteSize(), arena -> t.bytes());
         }
     }
 
@@ -265,41 +288,52 @@ public final class SafetensorsFile {
 
     /** Writes tensors (and string metadata) to {@code file} atomically: a temporary file renamed into place. */
     public static void write(Path file, List<Tensor> tensors, Map<String, String> metadata) throws IOException {
+        writeStreaming(file, tensors.stream().map(StreamedTensor::of).toList(), metadata);
+    }
+
+    /**
+     * Writes tensors (and string metadata) to {@code file} atomically, making each tensor's bytes only when it is written
+     * and freeing them right after: a temporary file beside {@code file}, renamed into place when complete.
+     */
+    public static void writeStreaming(Path file, List<StreamedTensor> tensors, Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
             metadata.forEach(meta::put);
         }
         long offset = 0;
-        for (Tensor t : tensors) {
+        for (StreamedTensor t : tensors) {
             ObjectNode node = header.putObject(t.name());
             node.put("dtype", t.dtype());
             var shape = node.putArray("shape");
             for (long d : t.shape()) shape.add(d);
             var offs = node.putArray("data_offsets");
             offs.add(offset);
-            offset += t.bytes().byteSize();
+            offset += t.byteSize();
             offs.add(offset);
         }
         byte[] json = JSON.writeValueAsBytes(header);
         int padded = (json.length + 7) / 8 * 8; // the format pads the header with spaces to 8-byte alignment
-        byte[] headerBytes = new byte[padded];
-        java.util.Arrays.fill(headerBytes, (byte) ' ');
-        System.arraycopy(json, 0, headerBytes, 0, json.length);
+        ByteBuffer start = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).put(json);
+        while (start.hasRemaining()) start.put((byte) ' ');
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        // not Files.createTempFile, which makes the file private to the user: this one gets the mode the umask gives
+        String random = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
+        Path tmp = dir.resolve("." + file.getFileName() + "." + random + ".tmp");
+        // opened before the try: should the name be taken after all, the other file must not be deleted
+        FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
-                out.write(headerBytes);
-                byte[] chunk = new byte[1 << 20];
-                for (Tensor t : tensors) {
-                    long n = t.bytes().byteSize();
-                    for (long pos = 0; pos < n; pos += chunk.length) {
-                        int len = (int) Math.min(chunk.length, n - pos);
-                        MemorySegment.copy(t.bytes(), ValueLayout.JAVA_BYTE, pos, chunk, 0, len);
-                        out.write(chunk, 0, len);
+            try (FileChannel out = channel) {
+                writeFully(out, start.flip());
+                for (StreamedTensor t : tensors) {
+                    try (Arena arena = Arena.ofShared()) {
+                        MemorySegment bytes = t.bytes().apply(arena);
+                        if (bytes.byteSize() != t.byteSize()) {
+                            throw new IllegalStateException("tensor '" + t.name() + "' made " + bytes.byteSize()
+                                    + " bytes but its header entry says " + t.byteSize());
+                        }
+                        writeSegment(out, bytes);
                     }
                 }
             }
@@ -307,5 +341,18 @@ public final class SafetensorsFile {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** Writes in slices, as a ByteBuffer holds at most 2 GiB; a heap segment over a non-byte array is copied first. */
+    private static void writeSegment(FileChannel out, MemorySegment bytes) throws IOException {
+        boolean viewable = bytes.isNative() || bytes.heapBase().orElse(null) instanceof byte[];
+        for (long pos = 0; pos < bytes.byteSize(); pos += WRITE_SLICE_BYTES) {
+            MemorySegment slice = bytes.asSlice(pos, Math.min(WRITE_SLICE_BYTES, bytes.byteSize() - pos));
+            writeFully(out, viewable ? slice.asByteBuffer() : ByteBuffer.wrap(slice.toArray(ValueLayout.JAVA_BYTE)));
+        }
+    }
+
+    private static void writeFully(FileChannel out, ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) out.write(buffer);
     }
 }

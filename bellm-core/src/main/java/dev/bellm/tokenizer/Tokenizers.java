@@ -15,13 +15,29 @@ public final class Tokenizers {
 
     /**
      * The tokenizer for {@code model}: {@code tokenizerOverride} when given (a directory or {@code tokenizer.json} for a
-     * Hugging Face tokenizer, a {@code .bin} for llama2.c); else a Hugging Face model directory's {@code tokenizer.json},
-     * or for a llama2.c {@code .bin} checkpoint the single {@code tok*.bin} beside it.
+     * Hugging Face tokenizer, a {@code .bin} for llama2.c); else the file {@link #fileFor} finds.
      */
     public static Tokenizer forModel(Path model, Path tokenizerOverride) {
-        if (tokenizerOverride != null) return load(tokenizerOverride);
-        if (Files.isDirectory(model)) return HfTokenizer.load(model);
-        if (Files.isRegularFile(model) && isBin(model)) return Llama2cTokenizer.load(llama2cTokenizerBeside(model));
+        return load(tokenizerOverride != null ? tokenizerOverride : fileFor(model));
+    }
+
+    /**
+     * The tokenizer file that belongs to {@code model}: a Hugging Face model directory's {@code tokenizer.json}, else the
+     * single llama2.c {@code tok*.bin} inside it (a llama2.c model merged into Hugging Face layout carries its tokenizer
+     * that way); for a llama2.c {@code .bin} checkpoint, the single {@code tok*.bin} beside it.
+     */
+    public static Path fileFor(Path model) {
+        if (Files.isDirectory(model)) {
+            Path json = model.resolve("tokenizer.json");
+            if (Files.isRegularFile(json)) return json;
+            List<Path> bins = llama2cTokenizersIn(model.toAbsolutePath(), model);
+            if (bins.size() == 1) return bins.getFirst();
+            throw new CheckpointException(json, bins.isEmpty()
+                    ? "no such file, and no llama2.c tokenizer (tok*.bin) in the directory either; pass the tokenizer explicitly"
+                    : "no such file, and several llama2.c tokenizers in the directory: " + names(bins)
+                    + "; name the tokenizer file explicitly");
+        }
+        if (Files.isRegularFile(model) && isBin(model)) return llama2cTokenizerBeside(model);
         if (!Files.exists(model)) throw new CheckpointException(model, "no such model file or directory");
         throw new CheckpointException(model, "is neither a Hugging Face model directory nor a llama2.c .bin checkpoint,"
                 + " so its tokenizer cannot be found");
@@ -38,6 +54,15 @@ public final class Tokenizers {
 
     private static Path llama2cTokenizerBeside(Path model) {
         Path dir = model.toAbsolutePath().getParent();
+        List<Path> found = llama2cTokenizersIn(dir, model);
+        if (found.size() == 1) return found.getFirst();
+        throw new CheckpointException(model, (found.isEmpty() ? "no llama2.c tokenizer (tok*.bin) beside it in " + dir
+                : "several llama2.c tokenizers beside it in " + dir + ": " + names(found))
+                + "; name the tokenizer file explicitly");
+    }
+
+    /** The {@code tok*.bin} files in {@code dir}, other than {@code model} itself. */
+    private static List<Path> llama2cTokenizersIn(Path dir, Path model) {
         List<Path> found = new ArrayList<>();
         try (DirectoryStream<Path> candidates = Files.newDirectoryStream(dir, "tok*.bin")) {
             for (Path candidate : candidates) {
@@ -47,10 +72,10 @@ public final class Tokenizers {
             throw new CheckpointException(dir, "cannot list the directory to find the tokenizer of " + model.getFileName()
                     + ": " + e.getMessage(), e);
         }
-        if (found.size() == 1) return found.getFirst();
-        List<String> names = found.stream().map(p -> p.getFileName().toString()).sorted().toList();
-        throw new CheckpointException(model, (found.isEmpty() ? "no llama2.c tokenizer (tok*.bin) beside it in " + dir
-                : "several llama2.c tokenizers beside it in " + dir + ": " + String.join(", ", names))
-                + "; name the tokenizer file explicitly");
+        return found;
+    }
+
+    private static String names(List<Path> files) {
+        return String.join(", ", files.stream().map(p -> p.getFileName().toString()).sorted().toList());
     }
 }
