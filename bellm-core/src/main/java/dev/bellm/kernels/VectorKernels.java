@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 
 import static dev.bellm.kernels.MicroKernels.BWD_ROWS;
@@ -38,8 +37,8 @@ import static dev.bellm.kernels.MicroKernels.FWD_ROWS;
 public final class VectorKernels implements Kernels, AutoCloseable {
     static final int FWD_TILE_ROWS = 48;
     static final int FWD_TILE_COLS = 64;
-    /** Floats of k per block: a 4-row strip of w (8 KiB) and a 3-row panel of x stay in L1 while a tile uses them. */
-    static final int FWD_K_BLOCK = 512;
+    /** 8-float chunks of k per block: a 4-row strip of w (8 KiB) stays in L1 while the panels of a row tile pass. */
+    static final int K_BLOCK_CHUNKS = 64;
     static final int BWD_TILE_ROWS = 64;
     static final int BWD_TILE_COLS = 4 * BWD_WIDTH;
     /** Rows of w per packed backward block: 256 × 96 floats, 96 KiB, in L2. */
@@ -47,8 +46,6 @@ public final class VectorKernels implements Kernels, AutoCloseable {
     /** Below this many multiply-adds a matmul runs on the calling thread: waking the pool would cost more. */
     static final long SERIAL_WORK = 1L << 17;
 
-    /** Distinguishes matmul calls, so a thread knows whether the x panels it packed belong to this call. */
-    private static final AtomicLong CALLS = new AtomicLong();
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final int threads;
@@ -105,88 +102,122 @@ public final class VectorKernels implements Kernels, AutoCloseable {
         checkLength("matmul", w, "x", x, m, k, "m·k");
         checkLength("matmul", w, "y", y, m, n, "m·n");
         if (m == 0) return;
-        ForwardPlan plan = new ForwardPlan(x, m, w, y, CALLS.incrementAndGet());
-        run(plan.rowTiles * plan.colTiles, plan::tile, (long) m * n * k >= SERIAL_WORK);
+        boolean parallel = (long) m * n * k >= SERIAL_WORK;
+        // the calling thread owns the packed x for this call; the tasks only read it
+        float[] panels = SCRATCH.get().xPanels(m * ceilDiv(k, 8) * 8);
+        ForwardPlan plan = ForwardPlan.of(x, m, w, y, panels, parallel ? threads : 1);
+        run(plan.rowTiles, plan::packRows, parallel);
+        run(plan.colTiles * plan.rowGroups, plan::tile, parallel);
     }
 
-    /** One forward call's shapes and tiling; {@link #tile} computes one tile of y. */
-    private record ForwardPlan(float[] x, int m, Matrix w, float[] y, long call, int n, int k, int chunks,
-                               int rowTiles, int colTiles) {
-        ForwardPlan(float[] x, int m, Matrix w, float[] y, long call) {
-            this(x, m, w, y, call, w.rows, w.cols, ceilDiv(w.cols, 8), ceilDiv(m, FWD_TILE_ROWS),
-                    ceilDiv(w.rows, FWD_TILE_COLS));
+    /**
+     * One forward call's shapes and tiling. Tasks are column tiles of y (rows of w), split into groups of row
+     * tiles only when there are too few column tiles to keep the threads busy.
+     */
+    private record ForwardPlan(float[] x, int m, Matrix w, float[] y, float[] panels, int n, int k, int chunks,
+                               int tileCols, int colTiles, int rowTiles, int rowGroups) {
+        static ForwardPlan of(float[] x, int m, Matrix w, float[] y, float[] panels, int threads) {
+            int n = w.rows;
+            // about 4 column tiles per thread where n allows: dynamic balance when another process shares a core
+            int tileCols = Math.clamp(ceilDiv(ceilDiv(n, 4 * threads), 8) * 8L, 8, FWD_TILE_COLS);
+            int colTiles = ceilDiv(n, tileCols), rowTiles = ceilDiv(m, FWD_TILE_ROWS);
+            int rowGroups = Math.min(rowTiles, ceilDiv(4 * threads, colTiles));
+            return new ForwardPlan(x, m, w, y, panels, n, w.cols, ceilDiv(w.cols, 8), tileCols, colTiles, rowTiles,
+                    rowGroups);
         }
 
-        void tile(int index) {
-            int rowTile = index / colTiles;
-            int i0 = rowTile * FWD_TILE_ROWS, rows = Math.min(FWD_TILE_ROWS, m - i0);
-            int j0 = (index % colTiles) * FWD_TILE_COLS, cols = Math.min(FWD_TILE_COLS, n - j0);
-            int strips = ceilDiv(cols, FWD_COLS);
-            int accCols = ceilDiv(strips * FWD_COLS, 8) * 8;
-            int accRow = accCols * 8;
-            Scratch s = SCRATCH.get();
-            float[] panels = s.xPanels(rows * chunks * 8);
-            if (s.packedCall != call || s.packedRowTile != rowTile) {
-                packRows(i0, rows, panels);
-                s.packedCall = call;
-                s.packedRowTile = rowTile;
-            }
-            float[] acc = s.accumulators(rows * accRow);
-            Arrays.fill(acc, 0, rows * accRow, 0f);
-            float[] strip = s.wStrip(FWD_K_BLOCK / 8 * FWD_COLS * 8);
-            for (int c0 = 0; c0 < chunks; c0 += FWD_K_BLOCK / 8) {
-                int blockChunks = Math.min(FWD_K_BLOCK / 8, chunks - c0);
-                for (int st = 0; st < strips; st++) {
-                    int j = j0 + st * FWD_COLS;
-                    for (int q = 0; q < FWD_COLS; q++) {
-                        int count = q < cols - st * FWD_COLS ? k - c0 * 8 : 0; // rows past n pack as zeros
-                        WeightChunks.convert(w, j + q, c0 * 8, count, blockChunks, strip, q * 8, FWD_COLS * 8);
-                    }
-                    int ao = st * FWD_COLS * 8;
-                    for (int r = 0; r < rows; r += FWD_ROWS) {
-                        int panelRows = Math.min(FWD_ROWS, rows - r);
-                        int xo = r * chunks * 8 + c0 * panelRows * 8;
-                        if (panelRows == FWD_ROWS) {
-                            MicroKernels.forward3x4(panels, xo, strip, 0, blockChunks, acc, r * accRow + ao, accRow);
-                        } else {
-                            for (int q = 0; q < panelRows; q++) {
-                                MicroKernels.forward1x4(panels, xo + q * 8, panelRows * 8, strip, 0, blockChunks, acc,
-                                        (r + q) * accRow + ao);
-                            }
-                        }
+        /**
+         * Packs the rows of x tile {@code rowTile}. Layout: one region per k-block (the block starting at chunk c0
+         * begins at {@code c0·m·8}); in it, the panel of 2 rows (1 for a last odd row) starting at row r begins at
+         * {@code r·blockChunks·8} and holds chunk c of its row q at {@code (c·panelRows + q)·8}; zeros past k. So
+         * the panels a row tile reads in one k-block lie one after another.
+         */
+        void packRows(int rowTile) {
+            int end = Math.min(m, (rowTile + 1) * FWD_TILE_ROWS);
+            for (int c0 = 0; c0 < chunks; c0 += K_BLOCK_CHUNKS) {
+                int blockChunks = Math.min(K_BLOCK_CHUNKS, chunks - c0);
+                for (int r = rowTile * FWD_TILE_ROWS; r < end; r += FWD_ROWS) {
+                    int panelRows = Math.min(FWD_ROWS, end - r);
+                    for (int q = 0; q < panelRows; q++) {
+                        int dst = c0 * m * 8 + r * blockChunks * 8 + q * 8;
+                        for (int c = 0; c < blockChunks; c++) copyChunk(r + q, c0 + c, dst + c * panelRows * 8);
                     }
                 }
             }
-            for (int r = 0; r < rows; r++) {
-                int yo = (i0 + r) * n + j0;
-                for (int g = 0; g < cols; g += 8) {
-                    FloatVector sums = MicroKernels.reduce8(acc, r * accRow + g * 8);
-                    if (cols - g >= 8) sums.intoArray(y, yo + g);
-                    else sums.intoArray(y, yo + g, F8.indexInRange(0, cols - g));
-                }
+        }
+
+        /** Copies x[row, 8·chunk ..+8) to panels[at ..+8), zero past k. */
+        private void copyChunk(int row, int chunk, int at) {
+            int src = row * k + chunk * 8;
+            int present = k - chunk * 8;
+            if (present >= 8) {
+                FloatVector.fromArray(F8, x, src).intoArray(panels, at);
+            } else {
+                System.arraycopy(x, src, panels, at, present);
+                Arrays.fill(panels, at + present, at + 8, 0f);
             }
         }
 
         /**
-         * Packs rows [i0, i0 + rows) of x into panels of 3 rows (fewer for the last): a panel starting at tile row
-         * r begins at {@code r·chunks·8} and holds chunk c of its row q at {@code (c·panelRows + q)·8}.
+         * Computes y for one column tile and one group of row tiles. With several row tiles to serve, the tile's
+         * rows of w are converted once, all of k, as strips {@code [strip][chunks][4][8]}; with one, each strip is
+         * converted a k-block at a time just before use, which keeps a long m = 1 call in L1. Accumulators are
+         * {@code [strip][tile row][4][8]}, so the panels of one strip update one contiguous run of them.
          */
-        private void packRows(int i0, int rows, float[] panels) {
-            int full = k / 8;
-            for (int r = 0; r < rows; r += FWD_ROWS) {
-                int panelRows = Math.min(FWD_ROWS, rows - r);
-                for (int q = 0; q < panelRows; q++) {
-                    int src = (i0 + r + q) * k;
-                    int dst = r * chunks * 8 + q * 8;
-                    int step = panelRows * 8;
-                    for (int c = 0; c < full; c++) FloatVector.fromArray(F8, x, src + c * 8).intoArray(panels, dst + c * step);
-                    if (full < chunks) {
-                        int at = dst + full * step;
-                        int tail = k - full * 8;
-                        System.arraycopy(x, src + full * 8, panels, at, tail);
-                        Arrays.fill(panels, at + tail, at + 8, 0f);
+        void tile(int index) {
+            int j0 = (index / rowGroups) * tileCols, cols = Math.min(tileCols, n - j0);
+            int group = index % rowGroups;
+            int firstTile = group * rowTiles / rowGroups, endTile = (group + 1) * rowTiles / rowGroups;
+            int strips = ceilDiv(cols, FWD_COLS);
+            int stripAcc = FWD_TILE_ROWS * FWD_COLS * 8;
+            int accSize = ceilDiv(strips, 2) * 2 * stripAcc; // reduce8 reads strips in pairs
+            Scratch s = SCRATCH.get();
+            boolean convertOnce = endTile - firstTile > 1;
+            float[] wp = s.wStrips((convertOnce ? chunks : K_BLOCK_CHUNKS) * strips * FWD_COLS * 8);
+            if (convertOnce) {
+                for (int st = 0; st < strips; st++) convertStrip(j0, cols, st, 0, chunks, wp, st * chunks * FWD_COLS * 8);
+            }
+            float[] acc = s.accumulators(accSize);
+            for (int rowTile = firstTile; rowTile < endTile; rowTile++) {
+                int i0 = rowTile * FWD_TILE_ROWS, rows = Math.min(FWD_TILE_ROWS, m - i0);
+                Arrays.fill(acc, 0, accSize, 0f);
+                for (int c0 = 0; c0 < chunks; c0 += K_BLOCK_CHUNKS) {
+                    int blockChunks = Math.min(K_BLOCK_CHUNKS, chunks - c0);
+                    int xBlock = c0 * m * 8;
+                    for (int st = 0; st < strips; st++) {
+                        int wo = (st * chunks + c0) * FWD_COLS * 8;
+                        if (!convertOnce) {
+                            convertStrip(j0, cols, st, c0, blockChunks, wp, 0);
+                            wo = 0;
+                        }
+                        for (int r = 0; r < rows; r += FWD_ROWS) {
+                            int xo = xBlock + (i0 + r) * blockChunks * 8;
+                            int ao = st * stripAcc + r * FWD_COLS * 8;
+                            if (rows - r >= FWD_ROWS) {
+                                MicroKernels.forward2x4(panels, xo, wp, wo, blockChunks, acc, ao);
+                            } else {
+                                MicroKernels.forward1x4(panels, xo, wp, wo, blockChunks, acc, ao);
+                            }
+                        }
                     }
                 }
+                for (int r = 0; r < rows; r++) {
+                    int yo = (i0 + r) * n + j0;
+                    for (int g = 0; g < cols; g += 8) {
+                        int lo = (g / FWD_COLS) * stripAcc + r * FWD_COLS * 8;
+                        FloatVector sums = MicroKernels.reduce8(acc, lo, lo + stripAcc);
+                        if (cols - g >= 8) sums.intoArray(y, yo + g);
+                        else sums.intoArray(y, yo + g, F8.indexInRange(0, cols - g));
+                    }
+                }
+            }
+        }
+
+        /** Converts chunks [c0, c0 + count) of strip st (4 rows of w; rows past n as zeros) to {@code [count][4][8]}. */
+        private void convertStrip(int j0, int cols, int st, int c0, int count, float[] dst, int off) {
+            for (int q = 0; q < FWD_COLS; q++) {
+                int present = st * FWD_COLS + q < cols ? k - c0 * 8 : 0;
+                WeightChunks.convert(w, j0 + st * FWD_COLS + q, c0 * 8, present, count, dst, off + q * 8, FWD_COLS * 8);
             }
         }
     }
@@ -266,24 +297,19 @@ public final class VectorKernels implements Kernels, AutoCloseable {
     /** Per-thread packing buffers, grown on demand and kept for the thread's lifetime. */
     private static final class Scratch {
         private float[] xPanels = new float[0];
-        private float[] wStrip = new float[0];
+        private float[] wStrips = new float[0];
         private float[] accumulators = new float[0];
         private float[] dxTile = new float[0];
         private float[] wBlock = new float[0];
-        long packedCall = -1;
-        int packedRowTile = -1;
 
         float[] xPanels(int size) {
-            if (xPanels.length < size) {
-                xPanels = new float[size];
-                packedCall = -1;
-            }
+            if (xPanels.length < size) xPanels = new float[size];
             return xPanels;
         }
 
-        float[] wStrip(int size) {
-            if (wStrip.length < size) wStrip = new float[size];
-            return wStrip;
+        float[] wStrips(int size) {
+            if (wStrips.length < size) wStrips = new float[size];
+            return wStrips;
         }
 
         float[] accumulators(int size) {
