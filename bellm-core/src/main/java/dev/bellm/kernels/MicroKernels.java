@@ -23,9 +23,9 @@ final class MicroKernels {
     /** Rows of x per forward micro-kernel and rows of w (outputs) per packed strip: 2 × 4 accumulators. */
     static final int FWD_ROWS = 2;
     static final int FWD_COLS = 4;
-    /** Rows of dx per backward micro-kernel, and its width in floats (three vectors): 4 × 3 accumulators. */
-    static final int BWD_ROWS = 4;
-    static final int BWD_WIDTH = 24;
+    /** Rows of dx per backward micro-kernel, and its width in floats (four vectors): 2 × 4 accumulators. */
+    static final int BWD_ROWS = 2;
+    static final int BWD_WIDTH = 32;
 
     private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(F8, 0b1111_0000);
     private static final VectorMask<Float> UPPER_PAIRS = VectorMask.fromLong(F8, 0b1100_1100);
@@ -126,67 +126,57 @@ final class MicroKernels {
     }
 
     /**
-     * Backward, 4 rows of dx × 24 columns. Shapes: dy rows at {@code dy[dyo + r·dyRow + j]}, w block group
-     * {@code [count][24]} at wo, dx tile rows at {@code tile[to + r·tileRow ..+24)}, accumulated in place.
+     * Backward, 2 rows of dx × 32 columns. Shapes: dy rows at {@code dy[dyo + r·dyRow + j]}, w block group
+     * {@code [count][32]} at wo, dx tile rows at {@code tile[to + r·tileRow ..+32)}, accumulated in place.
+     * 8 accumulators + 4 w vectors + 2 broadcasts: within the 16 registers, like {@link #forward2x4}.
      */
-    static void backward4x3(float[] dy, int dyo, int dyRow, int count, float[] wp, int wo, float[] tile, int to,
+    static void backward2x4(float[] dy, int dyo, int dyRow, int count, float[] wp, int wo, float[] tile, int to,
                             int tileRow) {
-        int t1 = to + tileRow, t2 = t1 + tileRow, t3 = t2 + tileRow;
-        int d1 = dyo + dyRow, d2 = d1 + dyRow, d3 = d2 + dyRow;
+        int t1 = to + tileRow, d1 = dyo + dyRow;
         FloatVector c00 = FloatVector.fromArray(F8, tile, to), c01 = FloatVector.fromArray(F8, tile, to + 8);
-        FloatVector c02 = FloatVector.fromArray(F8, tile, to + 16);
+        FloatVector c02 = FloatVector.fromArray(F8, tile, to + 16), c03 = FloatVector.fromArray(F8, tile, to + 24);
         FloatVector c10 = FloatVector.fromArray(F8, tile, t1), c11 = FloatVector.fromArray(F8, tile, t1 + 8);
-        FloatVector c12 = FloatVector.fromArray(F8, tile, t1 + 16);
-        FloatVector c20 = FloatVector.fromArray(F8, tile, t2), c21 = FloatVector.fromArray(F8, tile, t2 + 8);
-        FloatVector c22 = FloatVector.fromArray(F8, tile, t2 + 16);
-        FloatVector c30 = FloatVector.fromArray(F8, tile, t3), c31 = FloatVector.fromArray(F8, tile, t3 + 8);
-        FloatVector c32 = FloatVector.fromArray(F8, tile, t3 + 16);
-        for (int j = 0; j < count; j++, wo += 24) {
-            FloatVector w0 = FloatVector.fromArray(F8, wp, wo), w1 = FloatVector.fromArray(F8, wp, wo + 8);
-            FloatVector w2 = FloatVector.fromArray(F8, wp, wo + 16);
+        FloatVector c12 = FloatVector.fromArray(F8, tile, t1 + 16), c13 = FloatVector.fromArray(F8, tile, t1 + 24);
+        for (int j = 0; j < count; j++) {
+            int wj = wo + j * 32;
+            FloatVector w0 = FloatVector.fromArray(F8, wp, wj), w1 = FloatVector.fromArray(F8, wp, wj + 8);
+            FloatVector w2 = FloatVector.fromArray(F8, wp, wj + 16), w3 = FloatVector.fromArray(F8, wp, wj + 24);
             FloatVector g = FloatVector.broadcast(F8, dy[dyo + j]);
             c00 = g.fma(w0, c00);
             c01 = g.fma(w1, c01);
             c02 = g.fma(w2, c02);
+            c03 = g.fma(w3, c03);
             g = FloatVector.broadcast(F8, dy[d1 + j]);
             c10 = g.fma(w0, c10);
             c11 = g.fma(w1, c11);
             c12 = g.fma(w2, c12);
-            g = FloatVector.broadcast(F8, dy[d2 + j]);
-            c20 = g.fma(w0, c20);
-            c21 = g.fma(w1, c21);
-            c22 = g.fma(w2, c22);
-            g = FloatVector.broadcast(F8, dy[d3 + j]);
-            c30 = g.fma(w0, c30);
-            c31 = g.fma(w1, c31);
-            c32 = g.fma(w2, c32);
+            c13 = g.fma(w3, c13);
         }
         c00.intoArray(tile, to);
         c01.intoArray(tile, to + 8);
         c02.intoArray(tile, to + 16);
+        c03.intoArray(tile, to + 24);
         c10.intoArray(tile, t1);
         c11.intoArray(tile, t1 + 8);
         c12.intoArray(tile, t1 + 16);
-        c20.intoArray(tile, t2);
-        c21.intoArray(tile, t2 + 8);
-        c22.intoArray(tile, t2 + 16);
-        c30.intoArray(tile, t3);
-        c31.intoArray(tile, t3 + 8);
-        c32.intoArray(tile, t3 + 16);
+        c13.intoArray(tile, t1 + 24);
     }
 
-    /** Backward, one row of dx × 24 columns: the same per-accumulator steps as {@link #backward4x3}. */
-    static void backward1x3(float[] dy, int dyo, int count, float[] wp, int wo, float[] tile, int to) {
+    /** Backward, one row of dx × 32 columns: the same per-accumulator steps as {@link #backward2x4}. */
+    static void backward1x4(float[] dy, int dyo, int count, float[] wp, int wo, float[] tile, int to) {
         FloatVector c0 = FloatVector.fromArray(F8, tile, to), c1 = FloatVector.fromArray(F8, tile, to + 8);
-        FloatVector c2 = FloatVector.fromArray(F8, tile, to + 16);
-        for (int j = 0; j < count; j++, wo += 24) {
+        FloatVector c2 = FloatVector.fromArray(F8, tile, to + 16), c3 = FloatVector.fromArray(F8, tile, to + 24);
+        for (int j = 0; j < count; j++) {
+            int wj = wo + j * 32;
             FloatVector g = FloatVector.broadcast(F8, dy[dyo + j]);
-            c0 = g.fma(FloatVector.fromArray(F8, wp, wo), c0);
-            c1 = g.fma(FloatVector.fromArray(F8, wp, wo + 8), c1);
-            c2 = g.fma(FloatVector.fromArray(F8, wp, wo + 16), c2);
+            c0 = g.fma(FloatVector.fromArray(F8, wp, wj), c0);
+            c1 = g.fma(FloatVector.fromArray(F8, wp, wj + 8), c1);
+            c2 = g.fma(FloatVector.fromArray(F8, wp, wj + 16), c2);
+            c3 = g.fma(FloatVector.fromArray(F8, wp, wj + 24), c3);
         }
         c0.intoArray(tile, to);
         c1.intoArray(tile, to + 8);
         c2.intoArray(tile, to + 16);
+        c3.intoArray(tile, to + 24);
     }
 }

@@ -41,8 +41,8 @@ public final class VectorKernels implements Kernels, AutoCloseable {
     static final int K_BLOCK_CHUNKS = 64;
     static final int BWD_TILE_ROWS = 64;
     static final int BWD_TILE_COLS = 4 * BWD_WIDTH;
-    /** Rows of w per packed backward block: 256 × 96 floats, 96 KiB, in L2. */
-    static final int BWD_N_BLOCK = 256;
+    /** Rows of w per converted backward block: one 32-column group of it (16 KiB) stays in L1 while the panels pass. */
+    static final int BWD_N_BLOCK = 128;
     /** Below this many multiply-adds a matmul runs on the calling thread: waking the pool would cost more. */
     static final long SERIAL_WORK = 1L << 17;
 
@@ -230,50 +230,81 @@ public final class VectorKernels implements Kernels, AutoCloseable {
         checkLength("matmulBackward", w, "dy", dy, m, n, "m·n");
         checkLength("matmulBackward", w, "dx", dx, m, k, "m·k");
         if (m == 0) return;
-        BackwardPlan plan = new BackwardPlan(dy, m, w, dx);
-        run(plan.rowTiles * plan.colTiles, plan::tile, (long) m * n * k >= SERIAL_WORK);
+        boolean parallel = (long) m * n * k >= SERIAL_WORK;
+        BackwardPlan plan = BackwardPlan.of(dy, m, w, dx, parallel ? threads : 1);
+        run(plan.colTiles * plan.rowGroups, plan::tile, parallel);
     }
 
-    /** One backward call's shapes and tiling; {@link #tile} accumulates one tile of dx. */
-    private record BackwardPlan(float[] dy, int m, Matrix w, float[] dx, int n, int k, int rowTiles, int colTiles) {
-        BackwardPlan(float[] dy, int m, Matrix w, float[] dx) {
-            this(dy, m, w, dx, w.rows, w.cols, ceilDiv(m, BWD_TILE_ROWS), ceilDiv(w.cols, BWD_TILE_COLS));
+    /**
+     * One backward call's shapes and tiling. Tasks are column tiles of dx, split into groups of row tiles only when
+     * there are too few column tiles to keep the threads busy; each writes its own part of dx.
+     */
+    private record BackwardPlan(float[] dy, int m, Matrix w, float[] dx, int n, int k, int colTiles, int rowTiles,
+                                int rowGroups) {
+        static BackwardPlan of(float[] dy, int m, Matrix w, float[] dx, int threads) {
+            int colTiles = ceilDiv(w.cols, BWD_TILE_COLS), rowTiles = ceilDiv(m, BWD_TILE_ROWS);
+            int rowGroups = Math.min(rowTiles, ceilDiv(4 * threads, colTiles));
+            return new BackwardPlan(dy, m, w, dx, w.rows, w.cols, colTiles, rowTiles, rowGroups);
         }
 
+        /**
+         * Accumulates dx for one column tile and one group of row tiles. Rows of w are converted for the tile's
+         * columns in blocks of {@link #BWD_N_BLOCK}: the block starting at row j0 holds w[j0 + j, c0 + 32g ..+32) at
+         * {@code (g·count + j)·32}. With several row tiles to serve every block is converted once, up front (block
+         * j0 at {@code j0·tileRow}); with one, each just before use. dx rows are copied into a zero-padded tile,
+         * accumulated with j increasing, and copied back.
+         */
         void tile(int index) {
-            int i0 = (index / colTiles) * BWD_TILE_ROWS, rows = Math.min(BWD_TILE_ROWS, m - i0);
-            int c0 = (index % colTiles) * BWD_TILE_COLS, cols = Math.min(BWD_TILE_COLS, k - c0);
+            int c0 = (index / rowGroups) * BWD_TILE_COLS, cols = Math.min(BWD_TILE_COLS, k - c0);
+            int group = index % rowGroups;
+            int firstTile = group * rowTiles / rowGroups, endTile = (group + 1) * rowTiles / rowGroups;
             int groups = ceilDiv(cols, BWD_WIDTH);
             int tileRow = groups * BWD_WIDTH;
             Scratch s = SCRATCH.get();
-            float[] tile = s.dxTile(rows * tileRow);
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(dx, (i0 + r) * k + c0, tile, r * tileRow, cols);
-                Arrays.fill(tile, r * tileRow + cols, (r + 1) * tileRow, 0f);
+            boolean convertOnce = endTile - firstTile > 1;
+            float[] block = s.wBlock((convertOnce ? n : BWD_N_BLOCK) * tileRow);
+            if (convertOnce) {
+                for (int j0 = 0; j0 < n; j0 += BWD_N_BLOCK) convertBlock(j0, c0, cols, block, j0 * tileRow);
             }
-            float[] block = s.wBlock(BWD_N_BLOCK * tileRow);
-            for (int j0 = 0; j0 < n; j0 += BWD_N_BLOCK) {
-                int count = Math.min(BWD_N_BLOCK, n - j0);
-                // group g of the block holds w[j0 + j, c0 + 24g ..+24) at (g·count + j)·24
-                for (int j = 0; j < count; j++) {
+            float[] tile = s.dxTile(BWD_TILE_ROWS * tileRow);
+            for (int rowTile = firstTile; rowTile < endTile; rowTile++) {
+                int i0 = rowTile * BWD_TILE_ROWS, rows = Math.min(BWD_TILE_ROWS, m - i0);
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(dx, (i0 + r) * k + c0, tile, r * tileRow, cols);
+                    Arrays.fill(tile, r * tileRow + cols, (r + 1) * tileRow, 0f);
+                }
+                for (int j0 = 0; j0 < n; j0 += BWD_N_BLOCK) {
+                    int count = Math.min(BWD_N_BLOCK, n - j0);
+                    int bo = j0 * tileRow;
+                    if (!convertOnce) {
+                        convertBlock(j0, c0, cols, block, 0);
+                        bo = 0;
+                    }
                     for (int g = 0; g < groups; g++) {
-                        WeightChunks.convert(w, j0 + j, c0 + g * BWD_WIDTH, cols - g * BWD_WIDTH, BWD_WIDTH / 8, block,
-                                (g * count + j) * BWD_WIDTH, 8);
+                        int wo = bo + g * count * BWD_WIDTH;
+                        for (int r = 0; r < rows; r += BWD_ROWS) {
+                            int dyo = (i0 + r) * n + j0, to = r * tileRow + g * BWD_WIDTH;
+                            if (rows - r >= BWD_ROWS) {
+                                MicroKernels.backward2x4(dy, dyo, n, count, block, wo, tile, to, tileRow);
+                            } else {
+                                MicroKernels.backward1x4(dy, dyo, count, block, wo, tile, to);
+                            }
+                        }
                     }
                 }
-                for (int g = 0; g < groups; g++) {
-                    int wo = g * count * BWD_WIDTH;
-                    int r = 0;
-                    for (; r + BWD_ROWS <= rows; r += BWD_ROWS) {
-                        MicroKernels.backward4x3(dy, (i0 + r) * n + j0, n, count, block, wo, tile,
-                                r * tileRow + g * BWD_WIDTH, tileRow);
-                    }
-                    for (; r < rows; r++) {
-                        MicroKernels.backward1x3(dy, (i0 + r) * n + j0, count, block, wo, tile, r * tileRow + g * BWD_WIDTH);
-                    }
+                for (int r = 0; r < rows; r++) System.arraycopy(tile, r * tileRow, dx, (i0 + r) * k + c0, cols);
+            }
+        }
+
+        /** Converts rows [j0, j0 + BWD_N_BLOCK) ∩ [0, n) of w, columns [c0, c0 + cols), zero-padded to 32s. */
+        private void convertBlock(int j0, int c0, int cols, float[] dst, int off) {
+            int count = Math.min(BWD_N_BLOCK, n - j0);
+            for (int g = 0; g * BWD_WIDTH < cols; g++) {
+                for (int j = 0; j < count; j++) {
+                    WeightChunks.convert(w, j0 + j, c0 + g * BWD_WIDTH, cols - g * BWD_WIDTH, BWD_WIDTH / 8, dst,
+                            off + (g * count + j) * BWD_WIDTH, 8);
                 }
             }
-            for (int r = 0; r < rows; r++) System.arraycopy(tile, r * tileRow, dx, (i0 + r) * k + c0, cols);
         }
     }
 
