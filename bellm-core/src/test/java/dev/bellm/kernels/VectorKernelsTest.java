@@ -45,13 +45,15 @@ class VectorKernelsTest {
     }
 
     /**
-     * Shapes chosen to hit every edge: m = 1 (generation) and m tails around the 3-row panels and 48-row tiles;
-     * n around the 4-row strips and 64-row tiles; k below, at and around 8, the fixtures' 24 and 48, and past the
-     * 512-float k-block and the 96-column backward tiles.
+     * Shapes chosen to hit every edge: m = 1 (generation) and m tails around the 2-row panels and 48/64-row tiles;
+     * n around the 4-row strips and the column tiles; k below, at and around 8, the fixtures' 24 and 48, past the
+     * 512-float k-block and the 128-column backward tiles; and m large enough, with enough column tiles, that a
+     * task serves several row tiles (weights converted once per task instead of per k-block).
      */
     static Stream<Arguments> shapes() {
         int[][] mnk = {{1, 1, 1}, {1, 5, 7}, {2, 3, 8}, {3, 4, 9}, {4, 8, 24}, {7, 64, 48}, {5, 65, 17},
-                {33, 70, 48}, {1, 131, 1030}, {50, 67, 513}, {100, 20, 97}, {49, 130, 96}, {13, 300, 260}};
+                {33, 70, 48}, {1, 131, 1030}, {50, 67, 513}, {100, 20, 97}, {49, 130, 96}, {13, 300, 260},
+                {200, 300, 70}, {201, 70, 300}};
         List<Arguments> out = new ArrayList<>();
         for (int[] s : mnk) {
             for (DType t : DType.values()) out.add(Arguments.of(s[0], s[1], s[2], t));
