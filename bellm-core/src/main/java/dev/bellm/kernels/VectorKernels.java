@@ -181,23 +181,21 @@ public final class VectorKernels implements Kernels, AutoCloseable {
             for (int rowTile = firstTile; rowTile < endTile; rowTile++) {
                 int i0 = rowTile * FWD_TILE_ROWS, rows = Math.min(FWD_TILE_ROWS, m - i0);
                 Arrays.fill(acc, 0, accSize, 0f);
-                for (int c0 = 0; c0 < chunks; c0 += K_BLOCK_CHUNKS) {
-                    int blockChunks = Math.min(K_BLOCK_CHUNKS, chunks - c0);
-                    int xBlock = c0 * m * 8;
-                    for (int st = 0; st < strips; st++) {
-                        int wo = (st * chunks + c0) * FWD_COLS * 8;
-                        if (!convertOnce) {
-                            convertStrip(j0, cols, st, c0, blockChunks, wp, 0);
-                            wo = 0;
+                if (convertOnce) {
+                    // k-block outer: the block's panels of this row tile stay in L2 while every strip passes over them
+                    for (int c0 = 0; c0 < chunks; c0 += K_BLOCK_CHUNKS) {
+                        int blockChunks = Math.min(K_BLOCK_CHUNKS, chunks - c0);
+                        for (int st = 0; st < strips; st++) {
+                            runStrip(i0, rows, c0, blockChunks, wp, (st * chunks + c0) * FWD_COLS * 8, acc, st * stripAcc);
                         }
-                        for (int r = 0; r < rows; r += FWD_ROWS) {
-                            int xo = xBlock + (i0 + r) * blockChunks * 8;
-                            int ao = st * stripAcc + r * FWD_COLS * 8;
-                            if (rows - r >= FWD_ROWS) {
-                                MicroKernels.forward2x4(panels, xo, wp, wo, blockChunks, acc, ao);
-                            } else {
-                                MicroKernels.forward1x4(panels, xo, wp, wo, blockChunks, acc, ao);
-                            }
+                    }
+                } else {
+                    // strip outer: each row of w is read front to back, which the prefetchers follow
+                    for (int st = 0; st < strips; st++) {
+                        for (int c0 = 0; c0 < chunks; c0 += K_BLOCK_CHUNKS) {
+                            int blockChunks = Math.min(K_BLOCK_CHUNKS, chunks - c0);
+                            convertStrip(j0, cols, st, c0, blockChunks, wp, 0);
+                            runStrip(i0, rows, c0, blockChunks, wp, 0, acc, st * stripAcc);
                         }
                     }
                 }
@@ -209,6 +207,22 @@ public final class VectorKernels implements Kernels, AutoCloseable {
                         if (cols - g >= 8) sums.intoArray(y, yo + g);
                         else sums.intoArray(y, yo + g, F8.indexInRange(0, cols - g));
                     }
+                }
+            }
+        }
+
+        /**
+         * Runs one converted strip (at wo) over the panels of rows [i0, i0 + rows) for chunks [c0, c0 + blockChunks),
+         * accumulating into {@code acc[ao ..)}, laid out {@code [tile row][4][8]}.
+         */
+        private void runStrip(int i0, int rows, int c0, int blockChunks, float[] wp, int wo, float[] acc, int ao) {
+            int xBlock = c0 * m * 8;
+            for (int r = 0; r < rows; r += FWD_ROWS) {
+                int xo = xBlock + (i0 + r) * blockChunks * 8;
+                if (rows - r >= FWD_ROWS) {
+                    MicroKernels.forward2x4(panels, xo, wp, wo, blockChunks, acc, ao + r * FWD_COLS * 8);
+                } else {
+                    MicroKernels.forward1x4(panels, xo, wp, wo, blockChunks, acc, ao + r * FWD_COLS * 8);
                 }
             }
         }
