@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The machine's fused multiply-add ceiling as the Vector API reaches it: 12 independent 8-lane accumulator chains
  * (enough to cover FMA latency × throughput) on each of {@code threads} threads, no memory traffic. The
- * {@code peak:gflop} line is GFLOP/s: the most any GEMM kernel here could reach.
+ * {@code peak:gflop} line is GFLOP/s: the most any GEMM kernel here could reach; {@code peak:gflopPerCpuSecond}
+ * is the same per second of busy core, as in {@link GemmBenchmark}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -54,8 +55,8 @@ public class FmaPeakBenchmark {
 
     @Benchmark
     public float[] peak(GemmBenchmark.Flops flops) {
-        kernels.parallelFor(threads, t -> sinks[t] = chains(STEPS));
-        flops.gflop += 2.0 * threads * STEPS * CHAINS * F8.length() / 1e9;
+        flops.measure(2.0 * threads * STEPS * CHAINS * F8.length() / 1e9,
+                () -> kernels.parallelFor(threads, t -> sinks[t] = chains(STEPS)));
         return sinks;
     }
 

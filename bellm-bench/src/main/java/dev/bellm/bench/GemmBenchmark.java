@@ -1,5 +1,6 @@
 package dev.bellm.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import dev.bellm.kernels.VectorKernels;
 import dev.bellm.tensor.DType;
 import dev.bellm.tensor.Matrix;
@@ -18,12 +19,16 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.lang.management.ManagementFactory;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Square GEMM through {@link VectorKernels#matmul}: y[size, size] = x[size, size]·wᵀ with fp32 activations and
- * w stored as {@code dtype}. The {@code gemm:gflop} line of the report is the rate in GFLOP/s (2·size³ per call).
+ * GEMM through {@link VectorKernels#matmul}: y[m, size] = x[m, size]·wᵀ with fp32 activations and w [size, size]
+ * stored as {@code dtype}; m = size (square) unless {@code rows} sets it (rows = 1: generation). Report lines:
+ * {@code gemm:gflop} is the rate in GFLOP/s (2·m·size² per call); {@code gemm:gflopPerCpuSecond} divides the same
+ * work by the CPU time the process used, which other processes sharing the cores do not inflate: threads × that
+ * figure estimates the rate on idle cores.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -41,7 +46,12 @@ public class GemmBenchmark {
     @Param("2")
     public int threads;
 
+    /** Rows of x (m); 0 means size. */
+    @Param("0")
+    public int rows;
+
     private VectorKernels kernels;
+    private int m;
     private float[] x;
     private float[] y;
     private Matrix w;
@@ -49,14 +59,13 @@ public class GemmBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         Random rnd = new Random(42);
-        x = new float[size * size];
+        m = rows == 0 ? size : rows;
+        x = new float[m * size];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
         float[] weights = new float[size * size];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) rnd.nextGaussian();
-            weights[i] = (float) rnd.nextGaussian() * 0.05f;
-        }
+        for (int i = 0; i < weights.length; i++) weights[i] = (float) rnd.nextGaussian() * 0.05f;
         w = Matrix.of("bench.weight", dtype, size, size, weights);
-        y = new float[size * size];
+        y = new float[m * size];
         kernels = new VectorKernels(threads);
     }
 
@@ -67,20 +76,41 @@ public class GemmBenchmark {
 
     @Benchmark
     public float[] gemm(Flops flops) {
-        kernels.matmul(x, size, w, y);
-        flops.gflop += 2.0 * size * size * size / 1e9;
+        flops.measure(2.0 * m * size * size / 1e9, () -> kernels.matmul(x, m, w, y));
         return y;
     }
 
-    /** Counts the floating-point work of each call; JMH reports it as a rate next to the call rate. */
+    /**
+     * Counts the floating-point work; JMH reports both counters as rates next to the call rate. {@code gflop} grows
+     * by the work, so its rate is GFLOP/s of wall time. {@code gflopPerCpuSecond} is kept equal to the work so far
+     * times wall/CPU time since the iteration began (CPU time of the whole process, all threads; the OS counts it
+     * in coarse ticks, so it is measured over the iteration, not per call), so its rate is GFLOP per second of
+     * busy core.
+     */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     public static class Flops {
+        private static final OperatingSystemMXBean OS =
+                (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
         public double gflop;
+        public double gflopPerCpuSecond;
+        private long wallStart;
+        private long cpuStart;
 
         @Setup(Level.Iteration)
         public void reset() {
             gflop = 0;
+            gflopPerCpuSecond = 0;
+            wallStart = System.nanoTime();
+            cpuStart = OS.getProcessCpuTime();
+        }
+
+        void measure(double work, Runnable call) {
+            call.run();
+            gflop += work;
+            long cpu = OS.getProcessCpuTime() - cpuStart;
+            if (cpu > 0) gflopPerCpuSecond = gflop * (System.nanoTime() - wallStart) / cpu;
         }
     }
 }
