@@ -6,6 +6,7 @@ import jdk.incubator.vector.FloatVector;
 import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
@@ -18,21 +19,24 @@ import static dev.bellm.kernels.MicroKernels.FWD_ROWS;
 /**
  * The fast {@link Kernels}: jdk.incubator.vector micro-kernels (8 float lanes, fused multiply-add) on packed
  * panels, cache-blocked, run on a fixed number of threads. Weights are read in their stored dtype (F32, BF16,
- * F16) and converted to float only a strip at a time while packing.
+ * F16) and converted to float a column tile at a time (at most {@link #FWD_TILE_COLS} rows of w), never whole.
  *
- * <p>Forward shapes: x [m, k], w [n, k], y [m, n]. The work is cut into tiles of {@link #FWD_TILE_ROWS} rows of
- * x by {@link #FWD_TILE_COLS} rows of w; a tile packs its rows of x once (panels of 3 rows, interleaved per
- * 8-float chunk, zero-padded to a multiple of 8 in k), then for each k-block of {@link #FWD_K_BLOCK} and each strip
- * of 4 rows of w packs the strip and runs the 3×4 micro-kernel over the panels. Every output is summed in the
- * order {@link MicroKernels} fixes, whatever m, the tiling or the thread count: a row of x gives the same bits
- * alone or in any batch.
+ * <p>Forward shapes: x [m, k], w [n, k], y [m, n]. First x is packed into panels of 2 rows, interleaved per
+ * 8-float chunk and zero-padded to a multiple of 8 in k. Then each task takes a column tile of y (rows of w),
+ * converts it into strips of 4 rows, and for each row tile of {@link #FWD_TILE_ROWS} rows, each k-block of
+ * {@link #K_BLOCK_CHUNKS} chunks and each strip runs the 2×4 micro-kernel over the panels, keeping 8-lane
+ * accumulators per output; at the end the lanes are folded into y. Every output is summed in the order
+ * {@link MicroKernels} fixes, whatever m, the tiling or the thread count: a row of x gives the same bits alone or
+ * in any batch.
  *
- * <p>Backward shapes: dy [m, n], w [n, k], dx [m, k]. Tiles of {@link #BWD_TILE_ROWS} rows of dx by
- * {@link #BWD_TILE_COLS} columns; each tile packs blocks of {@link #BWD_N_BLOCK} rows of w for its columns and runs
- * the 4×24 micro-kernel, j increasing. Tiles write disjoint parts of dx, so there are no races.
+ * <p>Backward shapes: dy [m, n], w [n, k], dx [m, k]. Each task takes a column tile of {@link #BWD_TILE_COLS}
+ * columns of dx, converts w's columns in blocks of {@link #BWD_N_BLOCK} rows and, for each row tile of
+ * {@link #BWD_TILE_ROWS} rows, runs the 2×32 micro-kernel with j increasing. Tasks write disjoint parts of dx,
+ * so there are no races.
  *
  * <p>Threads: the calling thread works too, with {@code threads - 1} pool threads. A {@link #parallelFor} (or
- * matmul) called from inside one of this instance's tasks runs on the calling thread alone.
+ * matmul) called from inside one of this instance's tasks runs on that thread alone. Instances may be shared:
+ * each call keeps its packing buffers per thread.
  */
 public final class VectorKernels implements Kernels, AutoCloseable {
     static final int FWD_TILE_ROWS = 48;
@@ -45,6 +49,7 @@ public final class VectorKernels implements Kernels, AutoCloseable {
     static final int BWD_N_BLOCK = 128;
     /** Below this many multiply-adds a matmul runs on the calling thread: waking the pool would cost more. */
     static final long SERIAL_WORK = 1L << 17;
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -102,9 +107,14 @@ public final class VectorKernels implements Kernels, AutoCloseable {
         checkLength("matmul", w, "x", x, m, k, "m·k");
         checkLength("matmul", w, "y", y, m, n, "m·n");
         if (m == 0) return;
+        long packedSize = (long) m * Math.ceilDiv(k, 8) * 8;
+        if (packedSize > MAX_ARRAY) {
+            throw new IllegalArgumentException("matmul with " + w + ": " + m + " rows of x padded to "
+                    + Math.ceilDiv(k, 8) * 8 + " floats exceed one Java array; call it on fewer rows at a time");
+        }
         boolean parallel = (long) m * n * k >= SERIAL_WORK;
         // the calling thread owns the packed x for this call; the tasks only read it
-        float[] panels = SCRATCH.get().xPanels(m * ceilDiv(k, 8) * 8);
+        float[] panels = SCRATCH.get().xPanels((int) packedSize);
         ForwardPlan plan = ForwardPlan.of(x, m, w, y, panels, parallel ? threads : 1);
         run(plan.rowTiles, plan::packRows, parallel);
         run(plan.colTiles * plan.rowGroups, plan::tile, parallel);
@@ -119,10 +129,10 @@ public final class VectorKernels implements Kernels, AutoCloseable {
         static ForwardPlan of(float[] x, int m, Matrix w, float[] y, float[] panels, int threads) {
             int n = w.rows;
             // about 4 column tiles per thread where n allows: dynamic balance when another process shares a core
-            int tileCols = Math.clamp(ceilDiv(ceilDiv(n, 4 * threads), 8) * 8L, 8, FWD_TILE_COLS);
-            int colTiles = ceilDiv(n, tileCols), rowTiles = ceilDiv(m, FWD_TILE_ROWS);
-            int rowGroups = Math.min(rowTiles, ceilDiv(4 * threads, colTiles));
-            return new ForwardPlan(x, m, w, y, panels, n, w.cols, ceilDiv(w.cols, 8), tileCols, colTiles, rowTiles,
+            int tileCols = Math.clamp(Math.ceilDiv(Math.ceilDiv(n, 4 * threads), 8) * 8L, 8, FWD_TILE_COLS);
+            int colTiles = Math.ceilDiv(n, tileCols), rowTiles = Math.ceilDiv(m, FWD_TILE_ROWS);
+            int rowGroups = Math.min(rowTiles, Math.ceilDiv(4 * threads, colTiles));
+            return new ForwardPlan(x, m, w, y, panels, n, w.cols, Math.ceilDiv(w.cols, 8), tileCols, colTiles, rowTiles,
                     rowGroups);
         }
 
@@ -168,14 +178,16 @@ public final class VectorKernels implements Kernels, AutoCloseable {
             int j0 = (index / rowGroups) * tileCols, cols = Math.min(tileCols, n - j0);
             int group = index % rowGroups;
             int firstTile = group * rowTiles / rowGroups, endTile = (group + 1) * rowTiles / rowGroups;
-            int strips = ceilDiv(cols, FWD_COLS);
+            int strips = Math.ceilDiv(cols, FWD_COLS);
             int stripAcc = FWD_TILE_ROWS * FWD_COLS * 8;
-            int accSize = ceilDiv(strips, 2) * 2 * stripAcc; // reduce8 reads strips in pairs
+            int accSize = Math.ceilDiv(strips, 2) * 2 * stripAcc; // reduce8 reads strips in pairs
             Scratch s = SCRATCH.get();
             boolean convertOnce = endTile - firstTile > 1;
             float[] wp = s.wStrips((convertOnce ? chunks : K_BLOCK_CHUNKS) * strips * FWD_COLS * 8);
             if (convertOnce) {
-                for (int st = 0; st < strips; st++) convertStrip(j0, cols, st, 0, chunks, wp, st * chunks * FWD_COLS * 8);
+                for (int st = 0; st < strips; st++) {
+                    convertStrip(j0, cols, st, 0, chunks, wp, st * chunks * FWD_COLS * 8);
+                }
             }
             float[] acc = s.accumulators(accSize);
             for (int rowTile = firstTile; rowTile < endTile; rowTile++) {
@@ -186,7 +198,8 @@ public final class VectorKernels implements Kernels, AutoCloseable {
                     for (int c0 = 0; c0 < chunks; c0 += K_BLOCK_CHUNKS) {
                         int blockChunks = Math.min(K_BLOCK_CHUNKS, chunks - c0);
                         for (int st = 0; st < strips; st++) {
-                            runStrip(i0, rows, c0, blockChunks, wp, (st * chunks + c0) * FWD_COLS * 8, acc, st * stripAcc);
+                            int wo = (st * chunks + c0) * FWD_COLS * 8;
+                            runStrip(i0, rows, c0, blockChunks, wp, wo, acc, st * stripAcc);
                         }
                     }
                 } else {
@@ -227,7 +240,7 @@ public final class VectorKernels implements Kernels, AutoCloseable {
             }
         }
 
-        /** Converts chunks [c0, c0 + count) of strip st (4 rows of w; rows past n as zeros) to {@code [count][4][8]}. */
+        /** Converts chunks [c0, c0 + count) of strip st (4 rows of w; rows past n as zeros) as {@code [count][4][8]}. */
         private void convertStrip(int j0, int cols, int st, int c0, int count, float[] dst, int off) {
             for (int q = 0; q < FWD_COLS; q++) {
                 int present = st * FWD_COLS + q < cols ? k - c0 * 8 : 0;
@@ -256,8 +269,8 @@ public final class VectorKernels implements Kernels, AutoCloseable {
     private record BackwardPlan(float[] dy, int m, Matrix w, float[] dx, int n, int k, int colTiles, int rowTiles,
                                 int rowGroups) {
         static BackwardPlan of(float[] dy, int m, Matrix w, float[] dx, int threads) {
-            int colTiles = ceilDiv(w.cols, BWD_TILE_COLS), rowTiles = ceilDiv(m, BWD_TILE_ROWS);
-            int rowGroups = Math.min(rowTiles, ceilDiv(4 * threads, colTiles));
+            int colTiles = Math.ceilDiv(w.cols, BWD_TILE_COLS), rowTiles = Math.ceilDiv(m, BWD_TILE_ROWS);
+            int rowGroups = Math.min(rowTiles, Math.ceilDiv(4 * threads, colTiles));
             return new BackwardPlan(dy, m, w, dx, w.rows, w.cols, colTiles, rowTiles, rowGroups);
         }
 
@@ -272,7 +285,7 @@ public final class VectorKernels implements Kernels, AutoCloseable {
             int c0 = (index / rowGroups) * BWD_TILE_COLS, cols = Math.min(BWD_TILE_COLS, k - c0);
             int group = index % rowGroups;
             int firstTile = group * rowTiles / rowGroups, endTile = (group + 1) * rowTiles / rowGroups;
-            int groups = ceilDiv(cols, BWD_WIDTH);
+            int groups = Math.ceilDiv(cols, BWD_WIDTH);
             int tileRow = groups * BWD_WIDTH;
             Scratch s = SCRATCH.get();
             boolean convertOnce = endTile - firstTile > 1;
@@ -333,10 +346,6 @@ public final class VectorKernels implements Kernels, AutoCloseable {
             throw new IllegalArgumentException(op + " with " + w + ": " + name + " has " + a.length + " floats, needs "
                     + formula + " = " + m + "·" + width + " = " + needed);
         }
-    }
-
-    static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
     }
 
     /** Per-thread packing buffers, grown on demand and kept for the thread's lifetime. */
@@ -447,7 +456,7 @@ public final class VectorKernels implements Kernels, AutoCloseable {
         }
     }
 
-    private record WorkerFactory(VectorKernels owner, AtomicInteger created) implements java.util.concurrent.ThreadFactory {
+    private record WorkerFactory(VectorKernels owner, AtomicInteger created) implements ThreadFactory {
         WorkerFactory(VectorKernels owner) {
             this(owner, new AtomicInteger());
         }

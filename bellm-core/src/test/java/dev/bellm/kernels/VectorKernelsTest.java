@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.stream.Stream;
 
@@ -75,7 +77,8 @@ class VectorKernelsTest {
             kernels.matmul(x, m, w, y);
             float[] scale = dotMagnitudes(x, m, w);
             for (int i = 0; i < m * n; i++) {
-                assertClose(expected[i], y[i], scale[i], "y[" + i / n + ", " + i % n + "], " + kernels.threads() + " threads");
+                String what = "y[" + i / n + ", " + i % n + "], " + kernels.threads() + " threads";
+                assertClose(expected[i], y[i], scale[i], what);
             }
         }
     }
@@ -197,23 +200,23 @@ class VectorKernelsTest {
                 AtomicIntegerArray visits = new AtomicIntegerArray(count);
                 kernels.parallelFor(count, visits::incrementAndGet);
                 for (int i = 0; i < count; i++) {
-                    assertEquals(1, visits.get(i), "index " + i + " of " + count + ", " + kernels.threads() + " threads");
+                    assertEquals(1, visits.get(i), "index " + i + " of " + count + ", threads " + kernels.threads());
                 }
             }
         }
     }
 
     @Test
-    void parallelForUsesTheConfiguredThreadsAndNoMore() throws InterruptedException {
+    void parallelForUsesTheConfiguredThreadsAndNoMore() {
         try (VectorKernels three = new VectorKernels(3)) {
             Set<Thread> seen = ConcurrentHashMap.newKeySet();
             // each index waits until three threads have arrived, so the loop can only finish if three run it
-            java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(3);
+            CountDownLatch arrived = new CountDownLatch(3);
             three.parallelFor(3, i -> {
                 seen.add(Thread.currentThread());
                 arrived.countDown();
                 try {
-                    if (!arrived.await(60, java.util.concurrent.TimeUnit.SECONDS)) fail("fewer than 3 threads ran the loop");
+                    if (!arrived.await(60, TimeUnit.SECONDS)) fail("fewer than 3 threads ran the loop");
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
