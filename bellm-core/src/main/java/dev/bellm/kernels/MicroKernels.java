@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Summation order is part of the contract. In the forward kernels every output {@code y[i, j]} owns one
  * 8-lane accumulator: lane l sums {@code x[i, c]·w[j, c]} over c ≡ l (mod 8) in increasing c, one fused
- * multiply-add per step, and {@link #reduce8} folds the lanes in a fixed tree. The 3-row and 1-row kernels
+ * multiply-add per step, and {@link #reduce8} folds the lanes in a fixed tree. The 2-row and 1-row kernels
  * run exactly that sequence for each accumulator they hold, so a row gives the same bits whichever kernel
  * computes it, which is what makes a batch's rows independent of each other. The backward kernels likewise
  * add one {@code dy[i, j]·w[j, c]} per step, j increasing, into {@code dx[i, c]}. Everything here is lanewise
@@ -20,12 +20,12 @@ import jdk.incubator.vector.VectorSpecies;
 final class MicroKernels {
     static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
 
-    /** Rows of x per forward micro-kernel and rows of w (outputs) per packed strip: 3 × 4 accumulators. */
-    static final int FWD_ROWS = 3;
+    /** Rows of x per forward micro-kernel and rows of w (outputs) per packed strip: 2 × 4 accumulators. */
+    static final int FWD_ROWS = 2;
     static final int FWD_COLS = 4;
-    /** Rows of dx per backward micro-kernel, and its width in floats (three vectors): 4 × 3 accumulators. */
-    static final int BWD_ROWS = 4;
-    static final int BWD_WIDTH = 24;
+    /** Rows of dx per backward micro-kernel, and its width in floats (four vectors): 2 × 4 accumulators. */
+    static final int BWD_ROWS = 2;
+    static final int BWD_WIDTH = 32;
 
     private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(F8, 0b1111_0000);
     private static final VectorMask<Float> UPPER_PAIRS = VectorMask.fromLong(F8, 0b1100_1100);
@@ -39,36 +39,31 @@ final class MicroKernels {
     private MicroKernels() {}
 
     /**
-     * Forward, 3 rows of x × 4 rows of w. Shapes: x panel {@code [chunks][3][8]} at xo, w strip
-     * {@code [chunks][4][8]} at wo, accumulator (r, s) at {@code acc[ao + r·accRow + 8s ..+8)}, loaded and
-     * stored back so a long k can be split into blocks.
+     * Forward, 2 rows of x × 4 rows of w. Shapes: x panel {@code [chunks][2][8]} at xo, w strip
+     * {@code [chunks][4][8]} at wo, accumulators {@code [2][4][8]} at ao, loaded and stored back so a long k can
+     * be split into blocks. 8 accumulators + 4 w + 2 x vectors fit the 16 AVX2
+     * registers even when C2 hoists every load to the top of the loop body (a 3×4 block spilled, at half speed).
      */
-    static void forward3x4(float[] xp, int xo, float[] wp, int wo, int chunks, float[] acc, int ao, int accRow) {
-        int a1 = ao + accRow, a2 = a1 + accRow;
+    static void forward2x4(float[] xp, int xo, float[] wp, int wo, int chunks, float[] acc, int ao) {
+        int a1 = ao + 32;
         FloatVector c00 = FloatVector.fromArray(F8, acc, ao), c01 = FloatVector.fromArray(F8, acc, ao + 8);
         FloatVector c02 = FloatVector.fromArray(F8, acc, ao + 16), c03 = FloatVector.fromArray(F8, acc, ao + 24);
         FloatVector c10 = FloatVector.fromArray(F8, acc, a1), c11 = FloatVector.fromArray(F8, acc, a1 + 8);
         FloatVector c12 = FloatVector.fromArray(F8, acc, a1 + 16), c13 = FloatVector.fromArray(F8, acc, a1 + 24);
-        FloatVector c20 = FloatVector.fromArray(F8, acc, a2), c21 = FloatVector.fromArray(F8, acc, a2 + 8);
-        FloatVector c22 = FloatVector.fromArray(F8, acc, a2 + 16), c23 = FloatVector.fromArray(F8, acc, a2 + 24);
-        for (int c = 0; c < chunks; c++, xo += 24, wo += 32) {
-            FloatVector w0 = FloatVector.fromArray(F8, wp, wo), w1 = FloatVector.fromArray(F8, wp, wo + 8);
-            FloatVector w2 = FloatVector.fromArray(F8, wp, wo + 16), w3 = FloatVector.fromArray(F8, wp, wo + 24);
-            FloatVector x = FloatVector.fromArray(F8, xp, xo);
+        for (int c = 0; c < chunks; c++) {
+            int xc = xo + c * 16, wc = wo + c * 32;
+            FloatVector w0 = FloatVector.fromArray(F8, wp, wc), w1 = FloatVector.fromArray(F8, wp, wc + 8);
+            FloatVector w2 = FloatVector.fromArray(F8, wp, wc + 16), w3 = FloatVector.fromArray(F8, wp, wc + 24);
+            FloatVector x = FloatVector.fromArray(F8, xp, xc);
             c00 = x.fma(w0, c00);
             c01 = x.fma(w1, c01);
             c02 = x.fma(w2, c02);
             c03 = x.fma(w3, c03);
-            x = FloatVector.fromArray(F8, xp, xo + 8);
+            x = FloatVector.fromArray(F8, xp, xc + 8);
             c10 = x.fma(w0, c10);
             c11 = x.fma(w1, c11);
             c12 = x.fma(w2, c12);
             c13 = x.fma(w3, c13);
-            x = FloatVector.fromArray(F8, xp, xo + 16);
-            c20 = x.fma(w0, c20);
-            c21 = x.fma(w1, c21);
-            c22 = x.fma(w2, c22);
-            c23 = x.fma(w3, c23);
         }
         c00.intoArray(acc, ao);
         c01.intoArray(acc, ao + 8);
@@ -78,22 +73,22 @@ final class MicroKernels {
         c11.intoArray(acc, a1 + 8);
         c12.intoArray(acc, a1 + 16);
         c13.intoArray(acc, a1 + 24);
-        c20.intoArray(acc, a2);
-        c21.intoArray(acc, a2 + 8);
-        c22.intoArray(acc, a2 + 16);
-        c23.intoArray(acc, a2 + 24);
     }
 
-    /** Forward, one row of x × 4 rows of w: the same per-accumulator steps as {@link #forward3x4}. */
-    static void forward1x4(float[] xp, int xo, int xStep, float[] wp, int wo, int chunks, float[] acc, int ao) {
+    /**
+     * Forward, one row of x ({@code [chunks][8]} at xo) × 4 rows of w: the same per-accumulator steps as
+     * {@link #forward2x4}.
+     */
+    static void forward1x4(float[] xp, int xo, float[] wp, int wo, int chunks, float[] acc, int ao) {
         FloatVector c0 = FloatVector.fromArray(F8, acc, ao), c1 = FloatVector.fromArray(F8, acc, ao + 8);
         FloatVector c2 = FloatVector.fromArray(F8, acc, ao + 16), c3 = FloatVector.fromArray(F8, acc, ao + 24);
-        for (int c = 0; c < chunks; c++, xo += xStep, wo += 32) {
-            FloatVector x = FloatVector.fromArray(F8, xp, xo);
-            c0 = x.fma(FloatVector.fromArray(F8, wp, wo), c0);
-            c1 = x.fma(FloatVector.fromArray(F8, wp, wo + 8), c1);
-            c2 = x.fma(FloatVector.fromArray(F8, wp, wo + 16), c2);
-            c3 = x.fma(FloatVector.fromArray(F8, wp, wo + 24), c3);
+        for (int c = 0; c < chunks; c++) {
+            int wc = wo + c * 32;
+            FloatVector x = FloatVector.fromArray(F8, xp, xo + c * 8);
+            c0 = x.fma(FloatVector.fromArray(F8, wp, wc), c0);
+            c1 = x.fma(FloatVector.fromArray(F8, wp, wc + 8), c1);
+            c2 = x.fma(FloatVector.fromArray(F8, wp, wc + 16), c2);
+            c3 = x.fma(FloatVector.fromArray(F8, wp, wc + 24), c3);
         }
         c0.intoArray(acc, ao);
         c1.intoArray(acc, ao + 8);
@@ -102,14 +97,14 @@ final class MicroKernels {
     }
 
     /**
-     * Sums the lanes of the eight accumulators at {@code acc[at + 8q ..+8)}, q = 0..7, into lane q of the result,
-     * always in the same tree: halves, then pairs, then neighbours.
+     * Sums the lanes of eight accumulators into lanes 0..7 of the result, always in the same tree: halves, then
+     * pairs, then neighbours. Accumulators 0..3 are at {@code acc[lo + 8q ..+8)}, 4..7 at {@code acc[hi + 8q ..+8)}.
      */
-    static FloatVector reduce8(float[] acc, int at) {
-        FloatVector s01 = foldHalves(FloatVector.fromArray(F8, acc, at), FloatVector.fromArray(F8, acc, at + 8));
-        FloatVector s23 = foldHalves(FloatVector.fromArray(F8, acc, at + 16), FloatVector.fromArray(F8, acc, at + 24));
-        FloatVector s45 = foldHalves(FloatVector.fromArray(F8, acc, at + 32), FloatVector.fromArray(F8, acc, at + 40));
-        FloatVector s67 = foldHalves(FloatVector.fromArray(F8, acc, at + 48), FloatVector.fromArray(F8, acc, at + 56));
+    static FloatVector reduce8(float[] acc, int lo, int hi) {
+        FloatVector s01 = foldHalves(FloatVector.fromArray(F8, acc, lo), FloatVector.fromArray(F8, acc, lo + 8));
+        FloatVector s23 = foldHalves(FloatVector.fromArray(F8, acc, lo + 16), FloatVector.fromArray(F8, acc, lo + 24));
+        FloatVector s45 = foldHalves(FloatVector.fromArray(F8, acc, hi), FloatVector.fromArray(F8, acc, hi + 8));
+        FloatVector s67 = foldHalves(FloatVector.fromArray(F8, acc, hi + 16), FloatVector.fromArray(F8, acc, hi + 24));
         FloatVector t0123 = fold(s01, s23, UPPER_PAIRS, SWAP_PAIRS);
         FloatVector t4567 = fold(s45, s67, UPPER_PAIRS, SWAP_PAIRS);
         return fold(t0123, t4567, ODD_LANES, SWAP_NEIGHBOURS).rearrange(TREE_ORDER);
@@ -131,67 +126,57 @@ final class MicroKernels {
     }
 
     /**
-     * Backward, 4 rows of dx × 24 columns. Shapes: dy rows at {@code dy[dyo + r·dyRow + j]}, w block group
-     * {@code [count][24]} at wo, dx tile rows at {@code tile[to + r·tileRow ..+24)}, accumulated in place.
+     * Backward, 2 rows of dx × 32 columns. Shapes: dy rows at {@code dy[dyo + r·dyRow + j]}, w block group
+     * {@code [count][32]} at wo, dx tile rows at {@code tile[to + r·tileRow ..+32)}, accumulated in place.
+     * 8 accumulators + 4 w vectors + 2 broadcasts: within the 16 registers, like {@link #forward2x4}.
      */
-    static void backward4x3(float[] dy, int dyo, int dyRow, int count, float[] wp, int wo, float[] tile, int to,
+    static void backward2x4(float[] dy, int dyo, int dyRow, int count, float[] wp, int wo, float[] tile, int to,
                             int tileRow) {
-        int t1 = to + tileRow, t2 = t1 + tileRow, t3 = t2 + tileRow;
-        int d1 = dyo + dyRow, d2 = d1 + dyRow, d3 = d2 + dyRow;
+        int t1 = to + tileRow, d1 = dyo + dyRow;
         FloatVector c00 = FloatVector.fromArray(F8, tile, to), c01 = FloatVector.fromArray(F8, tile, to + 8);
-        FloatVector c02 = FloatVector.fromArray(F8, tile, to + 16);
+        FloatVector c02 = FloatVector.fromArray(F8, tile, to + 16), c03 = FloatVector.fromArray(F8, tile, to + 24);
         FloatVector c10 = FloatVector.fromArray(F8, tile, t1), c11 = FloatVector.fromArray(F8, tile, t1 + 8);
-        FloatVector c12 = FloatVector.fromArray(F8, tile, t1 + 16);
-        FloatVector c20 = FloatVector.fromArray(F8, tile, t2), c21 = FloatVector.fromArray(F8, tile, t2 + 8);
-        FloatVector c22 = FloatVector.fromArray(F8, tile, t2 + 16);
-        FloatVector c30 = FloatVector.fromArray(F8, tile, t3), c31 = FloatVector.fromArray(F8, tile, t3 + 8);
-        FloatVector c32 = FloatVector.fromArray(F8, tile, t3 + 16);
-        for (int j = 0; j < count; j++, wo += 24) {
-            FloatVector w0 = FloatVector.fromArray(F8, wp, wo), w1 = FloatVector.fromArray(F8, wp, wo + 8);
-            FloatVector w2 = FloatVector.fromArray(F8, wp, wo + 16);
+        FloatVector c12 = FloatVector.fromArray(F8, tile, t1 + 16), c13 = FloatVector.fromArray(F8, tile, t1 + 24);
+        for (int j = 0; j < count; j++) {
+            int wj = wo + j * 32;
+            FloatVector w0 = FloatVector.fromArray(F8, wp, wj), w1 = FloatVector.fromArray(F8, wp, wj + 8);
+            FloatVector w2 = FloatVector.fromArray(F8, wp, wj + 16), w3 = FloatVector.fromArray(F8, wp, wj + 24);
             FloatVector g = FloatVector.broadcast(F8, dy[dyo + j]);
             c00 = g.fma(w0, c00);
             c01 = g.fma(w1, c01);
             c02 = g.fma(w2, c02);
+            c03 = g.fma(w3, c03);
             g = FloatVector.broadcast(F8, dy[d1 + j]);
             c10 = g.fma(w0, c10);
             c11 = g.fma(w1, c11);
             c12 = g.fma(w2, c12);
-            g = FloatVector.broadcast(F8, dy[d2 + j]);
-            c20 = g.fma(w0, c20);
-            c21 = g.fma(w1, c21);
-            c22 = g.fma(w2, c22);
-            g = FloatVector.broadcast(F8, dy[d3 + j]);
-            c30 = g.fma(w0, c30);
-            c31 = g.fma(w1, c31);
-            c32 = g.fma(w2, c32);
+            c13 = g.fma(w3, c13);
         }
         c00.intoArray(tile, to);
         c01.intoArray(tile, to + 8);
         c02.intoArray(tile, to + 16);
+        c03.intoArray(tile, to + 24);
         c10.intoArray(tile, t1);
         c11.intoArray(tile, t1 + 8);
         c12.intoArray(tile, t1 + 16);
-        c20.intoArray(tile, t2);
-        c21.intoArray(tile, t2 + 8);
-        c22.intoArray(tile, t2 + 16);
-        c30.intoArray(tile, t3);
-        c31.intoArray(tile, t3 + 8);
-        c32.intoArray(tile, t3 + 16);
+        c13.intoArray(tile, t1 + 24);
     }
 
-    /** Backward, one row of dx × 24 columns: the same per-accumulator steps as {@link #backward4x3}. */
-    static void backward1x3(float[] dy, int dyo, int count, float[] wp, int wo, float[] tile, int to) {
+    /** Backward, one row of dx × 32 columns: the same per-accumulator steps as {@link #backward2x4}. */
+    static void backward1x4(float[] dy, int dyo, int count, float[] wp, int wo, float[] tile, int to) {
         FloatVector c0 = FloatVector.fromArray(F8, tile, to), c1 = FloatVector.fromArray(F8, tile, to + 8);
-        FloatVector c2 = FloatVector.fromArray(F8, tile, to + 16);
-        for (int j = 0; j < count; j++, wo += 24) {
+        FloatVector c2 = FloatVector.fromArray(F8, tile, to + 16), c3 = FloatVector.fromArray(F8, tile, to + 24);
+        for (int j = 0; j < count; j++) {
+            int wj = wo + j * 32;
             FloatVector g = FloatVector.broadcast(F8, dy[dyo + j]);
-            c0 = g.fma(FloatVector.fromArray(F8, wp, wo), c0);
-            c1 = g.fma(FloatVector.fromArray(F8, wp, wo + 8), c1);
-            c2 = g.fma(FloatVector.fromArray(F8, wp, wo + 16), c2);
+            c0 = g.fma(FloatVector.fromArray(F8, wp, wj), c0);
+            c1 = g.fma(FloatVector.fromArray(F8, wp, wj + 8), c1);
+            c2 = g.fma(FloatVector.fromArray(F8, wp, wj + 16), c2);
+            c3 = g.fma(FloatVector.fromArray(F8, wp, wj + 24), c3);
         }
         c0.intoArray(tile, to);
         c1.intoArray(tile, to + 8);
         c2.intoArray(tile, to + 16);
+        c3.intoArray(tile, to + 24);
     }
 }

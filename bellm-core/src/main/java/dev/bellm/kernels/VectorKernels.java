@@ -6,8 +6,8 @@ import jdk.incubator.vector.FloatVector;
 import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 
 import static dev.bellm.kernels.MicroKernels.BWD_ROWS;
@@ -19,36 +19,38 @@ import static dev.bellm.kernels.MicroKernels.FWD_ROWS;
 /**
  * The fast {@link Kernels}: jdk.incubator.vector micro-kernels (8 float lanes, fused multiply-add) on packed
  * panels, cache-blocked, run on a fixed number of threads. Weights are read in their stored dtype (F32, BF16,
- * F16) and converted to float only a strip at a time while packing.
+ * F16) and converted to float a column tile at a time (at most {@link #FWD_TILE_COLS} rows of w), never whole.
  *
- * <p>Forward shapes: x [m, k], w [n, k], y [m, n]. The work is cut into tiles of {@link #FWD_TILE_ROWS} rows of
- * x by {@link #FWD_TILE_COLS} rows of w; a tile packs its rows of x once (panels of 3 rows, interleaved per
- * 8-float chunk, zero-padded to a multiple of 8 in k), then for each k-block of {@link #FWD_K_BLOCK} and each strip
- * of 4 rows of w packs the strip and runs the 3×4 micro-kernel over the panels. Every output is summed in the
- * order {@link MicroKernels} fixes, whatever m, the tiling or the thread count: a row of x gives the same bits
- * alone or in any batch.
+ * <p>Forward shapes: x [m, k], w [n, k], y [m, n]. First x is packed into panels of 2 rows, interleaved per
+ * 8-float chunk and zero-padded to a multiple of 8 in k. Then each task takes a column tile of y (rows of w),
+ * converts it into strips of 4 rows, and for each row tile of {@link #FWD_TILE_ROWS} rows, each k-block of
+ * {@link #K_BLOCK_CHUNKS} chunks and each strip runs the 2×4 micro-kernel over the panels, keeping 8-lane
+ * accumulators per output; at the end the lanes are folded into y. Every output is summed in the order
+ * {@link MicroKernels} fixes, whatever m, the tiling or the thread count: a row of x gives the same bits alone or
+ * in any batch.
  *
- * <p>Backward shapes: dy [m, n], w [n, k], dx [m, k]. Tiles of {@link #BWD_TILE_ROWS} rows of dx by
- * {@link #BWD_TILE_COLS} columns; each tile packs blocks of {@link #BWD_N_BLOCK} rows of w for its columns and runs
- * the 4×24 micro-kernel, j increasing. Tiles write disjoint parts of dx, so there are no races.
+ * <p>Backward shapes: dy [m, n], w [n, k], dx [m, k]. Each task takes a column tile of {@link #BWD_TILE_COLS}
+ * columns of dx, converts w's columns in blocks of {@link #BWD_N_BLOCK} rows and, for each row tile of
+ * {@link #BWD_TILE_ROWS} rows, runs the 2×32 micro-kernel with j increasing. Tasks write disjoint parts of dx,
+ * so there are no races.
  *
  * <p>Threads: the calling thread works too, with {@code threads - 1} pool threads. A {@link #parallelFor} (or
- * matmul) called from inside one of this instance's tasks runs on the calling thread alone.
+ * matmul) called from inside one of this instance's tasks runs on that thread alone. Instances may be shared:
+ * each call keeps its packing buffers per thread.
  */
 public final class VectorKernels implements Kernels, AutoCloseable {
     static final int FWD_TILE_ROWS = 48;
     static final int FWD_TILE_COLS = 64;
-    /** Floats of k per block: a 4-row strip of w (8 KiB) and a 3-row panel of x stay in L1 while a tile uses them. */
-    static final int FWD_K_BLOCK = 512;
+    /** 8-float chunks of k per block: a 4-row strip of w (8 KiB) stays in L1 while the panels of a row tile pass. */
+    static final int K_BLOCK_CHUNKS = 64;
     static final int BWD_TILE_ROWS = 64;
     static final int BWD_TILE_COLS = 4 * BWD_WIDTH;
-    /** Rows of w per packed backward block: 256 × 96 floats, 96 KiB, in L2. */
-    static final int BWD_N_BLOCK = 256;
+    /** Rows of w per converted backward block: one 32-column group of it (16 KiB) stays in L1 while the panels pass. */
+    static final int BWD_N_BLOCK = 128;
     /** Below this many multiply-adds a matmul runs on the calling thread: waking the pool would cost more. */
     static final long SERIAL_WORK = 1L << 17;
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
-    /** Distinguishes matmul calls, so a thread knows whether the x panels it packed belong to this call. */
-    private static final AtomicLong CALLS = new AtomicLong();
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final int threads;
@@ -105,88 +107,144 @@ public final class VectorKernels implements Kernels, AutoCloseable {
         checkLength("matmul", w, "x", x, m, k, "m·k");
         checkLength("matmul", w, "y", y, m, n, "m·n");
         if (m == 0) return;
-        ForwardPlan plan = new ForwardPlan(x, m, w, y, CALLS.incrementAndGet());
-        run(plan.rowTiles * plan.colTiles, plan::tile, (long) m * n * k >= SERIAL_WORK);
+        long packedSize = (long) m * Math.ceilDiv(k, 8) * 8;
+        if (packedSize > MAX_ARRAY) {
+            throw new IllegalArgumentException("matmul with " + w + ": " + m + " rows of x padded to "
+                    + Math.ceilDiv(k, 8) * 8 + " floats exceed one Java array; call it on fewer rows at a time");
+        }
+        boolean parallel = (long) m * n * k >= SERIAL_WORK;
+        // the calling thread owns the packed x for this call; the tasks only read it
+        float[] panels = SCRATCH.get().xPanels((int) packedSize);
+        ForwardPlan plan = ForwardPlan.of(x, m, w, y, panels, parallel ? threads : 1);
+        run(plan.rowTiles, plan::packRows, parallel);
+        run(plan.colTiles * plan.rowGroups, plan::tile, parallel);
     }
 
-    /** One forward call's shapes and tiling; {@link #tile} computes one tile of y. */
-    private record ForwardPlan(float[] x, int m, Matrix w, float[] y, long call, int n, int k, int chunks,
-                               int rowTiles, int colTiles) {
-        ForwardPlan(float[] x, int m, Matrix w, float[] y, long call) {
-            this(x, m, w, y, call, w.rows, w.cols, ceilDiv(w.cols, 8), ceilDiv(m, FWD_TILE_ROWS),
-                    ceilDiv(w.rows, FWD_TILE_COLS));
+    /**
+     * One forward call's shapes and tiling. Tasks are column tiles of y (rows of w), split into groups of row
+     * tiles only when there are too few column tiles to keep the threads busy.
+     */
+    private record ForwardPlan(float[] x, int m, Matrix w, float[] y, float[] panels, int n, int k, int chunks,
+                               int tileCols, int colTiles, int rowTiles, int rowGroups) {
+        static ForwardPlan of(float[] x, int m, Matrix w, float[] y, float[] panels, int threads) {
+            int n = w.rows;
+            // about 4 column tiles per thread where n allows: dynamic balance when another process shares a core
+            int tileCols = Math.clamp(Math.ceilDiv(Math.ceilDiv(n, 4 * threads), 8) * 8L, 8, FWD_TILE_COLS);
+            int colTiles = Math.ceilDiv(n, tileCols), rowTiles = Math.ceilDiv(m, FWD_TILE_ROWS);
+            int rowGroups = Math.min(rowTiles, Math.ceilDiv(4 * threads, colTiles));
+            return new ForwardPlan(x, m, w, y, panels, n, w.cols, Math.ceilDiv(w.cols, 8), tileCols, colTiles, rowTiles,
+                    rowGroups);
         }
 
-        void tile(int index) {
-            int rowTile = index / colTiles;
-            int i0 = rowTile * FWD_TILE_ROWS, rows = Math.min(FWD_TILE_ROWS, m - i0);
-            int j0 = (index % colTiles) * FWD_TILE_COLS, cols = Math.min(FWD_TILE_COLS, n - j0);
-            int strips = ceilDiv(cols, FWD_COLS);
-            int accCols = ceilDiv(strips * FWD_COLS, 8) * 8;
-            int accRow = accCols * 8;
-            Scratch s = SCRATCH.get();
-            float[] panels = s.xPanels(rows * chunks * 8);
-            if (s.packedCall != call || s.packedRowTile != rowTile) {
-                packRows(i0, rows, panels);
-                s.packedCall = call;
-                s.packedRowTile = rowTile;
-            }
-            float[] acc = s.accumulators(rows * accRow);
-            Arrays.fill(acc, 0, rows * accRow, 0f);
-            float[] strip = s.wStrip(FWD_K_BLOCK / 8 * FWD_COLS * 8);
-            for (int c0 = 0; c0 < chunks; c0 += FWD_K_BLOCK / 8) {
-                int blockChunks = Math.min(FWD_K_BLOCK / 8, chunks - c0);
-                for (int st = 0; st < strips; st++) {
-                    int j = j0 + st * FWD_COLS;
-                    for (int q = 0; q < FWD_COLS; q++) {
-                        int count = q < cols - st * FWD_COLS ? k - c0 * 8 : 0; // rows past n pack as zeros
-                        WeightChunks.convert(w, j + q, c0 * 8, count, blockChunks, strip, q * 8, FWD_COLS * 8);
-                    }
-                    int ao = st * FWD_COLS * 8;
-                    for (int r = 0; r < rows; r += FWD_ROWS) {
-                        int panelRows = Math.min(FWD_ROWS, rows - r);
-                        int xo = r * chunks * 8 + c0 * panelRows * 8;
-                        if (panelRows == FWD_ROWS) {
-                            MicroKernels.forward3x4(panels, xo, strip, 0, blockChunks, acc, r * accRow + ao, accRow);
-                        } else {
-                            for (int q = 0; q < panelRows; q++) {
-                                MicroKernels.forward1x4(panels, xo + q * 8, panelRows * 8, strip, 0, blockChunks, acc,
-                                        (r + q) * accRow + ao);
-                            }
-                        }
+        /**
+         * Packs the rows of x tile {@code rowTile}. Layout: one region per k-block (the block starting at chunk c0
+         * begins at {@code c0·m·8}); in it, the panel of 2 rows (1 for a last odd row) starting at row r begins at
+         * {@code r·blockChunks·8} and holds chunk c of its row q at {@code (c·panelRows + q)·8}; zeros past k. So
+         * the panels a row tile reads in one k-block lie one after another.
+         */
+        void packRows(int rowTile) {
+            int end = Math.min(m, (rowTile + 1) * FWD_TILE_ROWS);
+            for (int c0 = 0; c0 < chunks; c0 += K_BLOCK_CHUNKS) {
+                int blockChunks = Math.min(K_BLOCK_CHUNKS, chunks - c0);
+                for (int r = rowTile * FWD_TILE_ROWS; r < end; r += FWD_ROWS) {
+                    int panelRows = Math.min(FWD_ROWS, end - r);
+                    for (int q = 0; q < panelRows; q++) {
+                        int dst = c0 * m * 8 + r * blockChunks * 8 + q * 8;
+                        for (int c = 0; c < blockChunks; c++) copyChunk(r + q, c0 + c, dst + c * panelRows * 8);
                     }
                 }
             }
-            for (int r = 0; r < rows; r++) {
-                int yo = (i0 + r) * n + j0;
-                for (int g = 0; g < cols; g += 8) {
-                    FloatVector sums = MicroKernels.reduce8(acc, r * accRow + g * 8);
-                    if (cols - g >= 8) sums.intoArray(y, yo + g);
-                    else sums.intoArray(y, yo + g, F8.indexInRange(0, cols - g));
+        }
+
+        /** Copies x[row, 8·chunk ..+8) to panels[at ..+8), zero past k. */
+        private void copyChunk(int row, int chunk, int at) {
+            int src = row * k + chunk * 8;
+            int present = k - chunk * 8;
+            if (present >= 8) {
+                FloatVector.fromArray(F8, x, src).intoArray(panels, at);
+            } else {
+                System.arraycopy(x, src, panels, at, present);
+                Arrays.fill(panels, at + present, at + 8, 0f);
+            }
+        }
+
+        /**
+         * Computes y for one column tile and one group of row tiles. With several row tiles to serve, the tile's
+         * rows of w are converted once, all of k, as strips {@code [strip][chunks][4][8]}; with one, each strip is
+         * converted a k-block at a time just before use, which keeps a long m = 1 call in L1. Accumulators are
+         * {@code [strip][tile row][4][8]}, so the panels of one strip update one contiguous run of them.
+         */
+        void tile(int index) {
+            int j0 = (index / rowGroups) * tileCols, cols = Math.min(tileCols, n - j0);
+            int group = index % rowGroups;
+            int firstTile = group * rowTiles / rowGroups, endTile = (group + 1) * rowTiles / rowGroups;
+            int strips = Math.ceilDiv(cols, FWD_COLS);
+            int stripAcc = FWD_TILE_ROWS * FWD_COLS * 8;
+            int accSize = Math.ceilDiv(strips, 2) * 2 * stripAcc; // reduce8 reads strips in pairs
+            Scratch s = SCRATCH.get();
+            boolean convertOnce = endTile - firstTile > 1;
+            float[] wp = s.wStrips((convertOnce ? chunks : K_BLOCK_CHUNKS) * strips * FWD_COLS * 8);
+            if (convertOnce) {
+                for (int st = 0; st < strips; st++) {
+                    convertStrip(j0, cols, st, 0, chunks, wp, st * chunks * FWD_COLS * 8);
+                }
+            }
+            float[] acc = s.accumulators(accSize);
+            for (int rowTile = firstTile; rowTile < endTile; rowTile++) {
+                int i0 = rowTile * FWD_TILE_ROWS, rows = Math.min(FWD_TILE_ROWS, m - i0);
+                Arrays.fill(acc, 0, accSize, 0f);
+                if (convertOnce) {
+                    // k-block outer: the block's panels of this row tile stay in L2 while every strip passes over them
+                    for (int c0 = 0; c0 < chunks; c0 += K_BLOCK_CHUNKS) {
+                        int blockChunks = Math.min(K_BLOCK_CHUNKS, chunks - c0);
+                        for (int st = 0; st < strips; st++) {
+                            int wo = (st * chunks + c0) * FWD_COLS * 8;
+                            runStrip(i0, rows, c0, blockChunks, wp, wo, acc, st * stripAcc);
+                        }
+                    }
+                } else {
+                    // strip outer: each row of w is read front to back, which the prefetchers follow
+                    for (int st = 0; st < strips; st++) {
+                        for (int c0 = 0; c0 < chunks; c0 += K_BLOCK_CHUNKS) {
+                            int blockChunks = Math.min(K_BLOCK_CHUNKS, chunks - c0);
+                            convertStrip(j0, cols, st, c0, blockChunks, wp, 0);
+                            runStrip(i0, rows, c0, blockChunks, wp, 0, acc, st * stripAcc);
+                        }
+                    }
+                }
+                for (int r = 0; r < rows; r++) {
+                    int yo = (i0 + r) * n + j0;
+                    for (int g = 0; g < cols; g += 8) {
+                        int lo = (g / FWD_COLS) * stripAcc + r * FWD_COLS * 8;
+                        FloatVector sums = MicroKernels.reduce8(acc, lo, lo + stripAcc);
+                        if (cols - g >= 8) sums.intoArray(y, yo + g);
+                        else sums.intoArray(y, yo + g, F8.indexInRange(0, cols - g));
+                    }
                 }
             }
         }
 
         /**
-         * Packs rows [i0, i0 + rows) of x into panels of 3 rows (fewer for the last): a panel starting at tile row
-         * r begins at {@code r·chunks·8} and holds chunk c of its row q at {@code (c·panelRows + q)·8}.
+         * Runs one converted strip (at wo) over the panels of rows [i0, i0 + rows) for chunks [c0, c0 + blockChunks),
+         * accumulating into {@code acc[ao ..)}, laid out {@code [tile row][4][8]}.
          */
-        private void packRows(int i0, int rows, float[] panels) {
-            int full = k / 8;
+        private void runStrip(int i0, int rows, int c0, int blockChunks, float[] wp, int wo, float[] acc, int ao) {
+            int xBlock = c0 * m * 8;
             for (int r = 0; r < rows; r += FWD_ROWS) {
-                int panelRows = Math.min(FWD_ROWS, rows - r);
-                for (int q = 0; q < panelRows; q++) {
-                    int src = (i0 + r + q) * k;
-                    int dst = r * chunks * 8 + q * 8;
-                    int step = panelRows * 8;
-                    for (int c = 0; c < full; c++) FloatVector.fromArray(F8, x, src + c * 8).intoArray(panels, dst + c * step);
-                    if (full < chunks) {
-                        int at = dst + full * step;
-                        int tail = k - full * 8;
-                        System.arraycopy(x, src + full * 8, panels, at, tail);
-                        Arrays.fill(panels, at + tail, at + 8, 0f);
-                    }
+                int xo = xBlock + (i0 + r) * blockChunks * 8;
+                if (rows - r >= FWD_ROWS) {
+                    MicroKernels.forward2x4(panels, xo, wp, wo, blockChunks, acc, ao + r * FWD_COLS * 8);
+                } else {
+                    MicroKernels.forward1x4(panels, xo, wp, wo, blockChunks, acc, ao + r * FWD_COLS * 8);
                 }
+            }
+        }
+
+        /** Converts chunks [c0, c0 + count) of strip st (4 rows of w; rows past n as zeros) as {@code [count][4][8]}. */
+        private void convertStrip(int j0, int cols, int st, int c0, int count, float[] dst, int off) {
+            for (int q = 0; q < FWD_COLS; q++) {
+                int present = st * FWD_COLS + q < cols ? k - c0 * 8 : 0;
+                WeightChunks.convert(w, j0 + st * FWD_COLS + q, c0 * 8, present, count, dst, off + q * 8, FWD_COLS * 8);
             }
         }
     }
@@ -199,50 +257,81 @@ public final class VectorKernels implements Kernels, AutoCloseable {
         checkLength("matmulBackward", w, "dy", dy, m, n, "m·n");
         checkLength("matmulBackward", w, "dx", dx, m, k, "m·k");
         if (m == 0) return;
-        BackwardPlan plan = new BackwardPlan(dy, m, w, dx);
-        run(plan.rowTiles * plan.colTiles, plan::tile, (long) m * n * k >= SERIAL_WORK);
+        boolean parallel = (long) m * n * k >= SERIAL_WORK;
+        BackwardPlan plan = BackwardPlan.of(dy, m, w, dx, parallel ? threads : 1);
+        run(plan.colTiles * plan.rowGroups, plan::tile, parallel);
     }
 
-    /** One backward call's shapes and tiling; {@link #tile} accumulates one tile of dx. */
-    private record BackwardPlan(float[] dy, int m, Matrix w, float[] dx, int n, int k, int rowTiles, int colTiles) {
-        BackwardPlan(float[] dy, int m, Matrix w, float[] dx) {
-            this(dy, m, w, dx, w.rows, w.cols, ceilDiv(m, BWD_TILE_ROWS), ceilDiv(w.cols, BWD_TILE_COLS));
+    /**
+     * One backward call's shapes and tiling. Tasks are column tiles of dx, split into groups of row tiles only when
+     * there are too few column tiles to keep the threads busy; each writes its own part of dx.
+     */
+    private record BackwardPlan(float[] dy, int m, Matrix w, float[] dx, int n, int k, int colTiles, int rowTiles,
+                                int rowGroups) {
+        static BackwardPlan of(float[] dy, int m, Matrix w, float[] dx, int threads) {
+            int colTiles = Math.ceilDiv(w.cols, BWD_TILE_COLS), rowTiles = Math.ceilDiv(m, BWD_TILE_ROWS);
+            int rowGroups = Math.min(rowTiles, Math.ceilDiv(4 * threads, colTiles));
+            return new BackwardPlan(dy, m, w, dx, w.rows, w.cols, colTiles, rowTiles, rowGroups);
         }
 
+        /**
+         * Accumulates dx for one column tile and one group of row tiles. Rows of w are converted for the tile's
+         * columns in blocks of {@link #BWD_N_BLOCK}: the block starting at row j0 holds w[j0 + j, c0 + 32g ..+32) at
+         * {@code (g·count + j)·32}. With several row tiles to serve every block is converted once, up front (block
+         * j0 at {@code j0·tileRow}); with one, each just before use. dx rows are copied into a zero-padded tile,
+         * accumulated with j increasing, and copied back.
+         */
         void tile(int index) {
-            int i0 = (index / colTiles) * BWD_TILE_ROWS, rows = Math.min(BWD_TILE_ROWS, m - i0);
-            int c0 = (index % colTiles) * BWD_TILE_COLS, cols = Math.min(BWD_TILE_COLS, k - c0);
-            int groups = ceilDiv(cols, BWD_WIDTH);
+            int c0 = (index / rowGroups) * BWD_TILE_COLS, cols = Math.min(BWD_TILE_COLS, k - c0);
+            int group = index % rowGroups;
+            int firstTile = group * rowTiles / rowGroups, endTile = (group + 1) * rowTiles / rowGroups;
+            int groups = Math.ceilDiv(cols, BWD_WIDTH);
             int tileRow = groups * BWD_WIDTH;
             Scratch s = SCRATCH.get();
-            float[] tile = s.dxTile(rows * tileRow);
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(dx, (i0 + r) * k + c0, tile, r * tileRow, cols);
-                Arrays.fill(tile, r * tileRow + cols, (r + 1) * tileRow, 0f);
+            boolean convertOnce = endTile - firstTile > 1;
+            float[] block = s.wBlock((convertOnce ? n : BWD_N_BLOCK) * tileRow);
+            if (convertOnce) {
+                for (int j0 = 0; j0 < n; j0 += BWD_N_BLOCK) convertBlock(j0, c0, cols, block, j0 * tileRow);
             }
-            float[] block = s.wBlock(BWD_N_BLOCK * tileRow);
-            for (int j0 = 0; j0 < n; j0 += BWD_N_BLOCK) {
-                int count = Math.min(BWD_N_BLOCK, n - j0);
-                // group g of the block holds w[j0 + j, c0 + 24g ..+24) at (g·count + j)·24
-                for (int j = 0; j < count; j++) {
+            float[] tile = s.dxTile(BWD_TILE_ROWS * tileRow);
+            for (int rowTile = firstTile; rowTile < endTile; rowTile++) {
+                int i0 = rowTile * BWD_TILE_ROWS, rows = Math.min(BWD_TILE_ROWS, m - i0);
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(dx, (i0 + r) * k + c0, tile, r * tileRow, cols);
+                    Arrays.fill(tile, r * tileRow + cols, (r + 1) * tileRow, 0f);
+                }
+                for (int j0 = 0; j0 < n; j0 += BWD_N_BLOCK) {
+                    int count = Math.min(BWD_N_BLOCK, n - j0);
+                    int bo = j0 * tileRow;
+                    if (!convertOnce) {
+                        convertBlock(j0, c0, cols, block, 0);
+                        bo = 0;
+                    }
                     for (int g = 0; g < groups; g++) {
-                        WeightChunks.convert(w, j0 + j, c0 + g * BWD_WIDTH, cols - g * BWD_WIDTH, BWD_WIDTH / 8, block,
-                                (g * count + j) * BWD_WIDTH, 8);
+                        int wo = bo + g * count * BWD_WIDTH;
+                        for (int r = 0; r < rows; r += BWD_ROWS) {
+                            int dyo = (i0 + r) * n + j0, to = r * tileRow + g * BWD_WIDTH;
+                            if (rows - r >= BWD_ROWS) {
+                                MicroKernels.backward2x4(dy, dyo, n, count, block, wo, tile, to, tileRow);
+                            } else {
+                                MicroKernels.backward1x4(dy, dyo, count, block, wo, tile, to);
+                            }
+                        }
                     }
                 }
-                for (int g = 0; g < groups; g++) {
-                    int wo = g * count * BWD_WIDTH;
-                    int r = 0;
-                    for (; r + BWD_ROWS <= rows; r += BWD_ROWS) {
-                        MicroKernels.backward4x3(dy, (i0 + r) * n + j0, n, count, block, wo, tile,
-                                r * tileRow + g * BWD_WIDTH, tileRow);
-                    }
-                    for (; r < rows; r++) {
-                        MicroKernels.backward1x3(dy, (i0 + r) * n + j0, count, block, wo, tile, r * tileRow + g * BWD_WIDTH);
-                    }
+                for (int r = 0; r < rows; r++) System.arraycopy(tile, r * tileRow, dx, (i0 + r) * k + c0, cols);
+            }
+        }
+
+        /** Converts rows [j0, j0 + BWD_N_BLOCK) ∩ [0, n) of w, columns [c0, c0 + cols), zero-padded to 32s. */
+        private void convertBlock(int j0, int c0, int cols, float[] dst, int off) {
+            int count = Math.min(BWD_N_BLOCK, n - j0);
+            for (int g = 0; g * BWD_WIDTH < cols; g++) {
+                for (int j = 0; j < count; j++) {
+                    WeightChunks.convert(w, j0 + j, c0 + g * BWD_WIDTH, cols - g * BWD_WIDTH, BWD_WIDTH / 8, dst,
+                            off + (g * count + j) * BWD_WIDTH, 8);
                 }
             }
-            for (int r = 0; r < rows; r++) System.arraycopy(tile, r * tileRow, dx, (i0 + r) * k + c0, cols);
         }
     }
 
@@ -259,31 +348,22 @@ public final class VectorKernels implements Kernels, AutoCloseable {
         }
     }
 
-    static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
-    }
-
     /** Per-thread packing buffers, grown on demand and kept for the thread's lifetime. */
     private static final class Scratch {
         private float[] xPanels = new float[0];
-        private float[] wStrip = new float[0];
+        private float[] wStrips = new float[0];
         private float[] accumulators = new float[0];
         private float[] dxTile = new float[0];
         private float[] wBlock = new float[0];
-        long packedCall = -1;
-        int packedRowTile = -1;
 
         float[] xPanels(int size) {
-            if (xPanels.length < size) {
-                xPanels = new float[size];
-                packedCall = -1;
-            }
+            if (xPanels.length < size) xPanels = new float[size];
             return xPanels;
         }
 
-        float[] wStrip(int size) {
-            if (wStrip.length < size) wStrip = new float[size];
-            return wStrip;
+        float[] wStrips(int size) {
+            if (wStrips.length < size) wStrips = new float[size];
+            return wStrips;
         }
 
         float[] accumulators(int size) {
@@ -376,7 +456,7 @@ public final class VectorKernels implements Kernels, AutoCloseable {
         }
     }
 
-    private record WorkerFactory(VectorKernels owner, AtomicInteger created) implements java.util.concurrent.ThreadFactory {
+    private record WorkerFactory(VectorKernels owner, AtomicInteger created) implements ThreadFactory {
         WorkerFactory(VectorKernels owner) {
             this(owner, new AtomicInteger());
         }

@@ -4,7 +4,6 @@ import dev.bellm.tensor.Matrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -26,7 +25,6 @@ final class WeightChunks {
 
     /** 2^112 = 2^(127 - 15): rescales an f16 exponent (bias 15) placed in an f32 (bias 127), subnormals included. */
     private static final float F16_EXPONENT_SCALE = 0x1p112f;
-    private static final int F16_EXPONENT_MASK = 0x7c00;
 
     private WeightChunks() {}
 
@@ -69,19 +67,21 @@ final class WeightChunks {
     }
 
     /**
-     * f16 to f32 exactly, without a table: move exponent and mantissa into f32 position and multiply by 2^112,
-     * which also normalises subnormals; infinities and NaNs (exponent all ones) get the f32 all-ones exponent
-     * instead; then put the sign back.
+     * f16 to f32 exactly, without a table or branches: move exponent and mantissa into f32 position and multiply
+     * by 2^112, which rescales the exponent and also normalises subnormals; magnitudes with the f16 exponent all
+     * ones (infinities, NaNs) get the f32 exponent all ones ORed in, keeping the NaN payload; then the sign goes back.
      */
     private static FloatVector f16Chunk(MemorySegment seg, long element) {
         ShortVector bits = ShortVector.fromMemorySegment(S8, seg, element * 2, ByteOrder.LITTLE_ENDIAN);
         IntVector wide = (IntVector) bits.convertShape(VectorOperators.S2I, I8, 0);
         IntVector magnitude = wide.lanewise(VectorOperators.AND, 0x7fff);
         IntVector sign = wide.lanewise(VectorOperators.AND, 0x8000).lanewise(VectorOperators.LSHL, 16);
-        IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
-        IntVector finite = shifted.reinterpretAsFloats().mul(F16_EXPONENT_SCALE).reinterpretAsInts();
-        VectorMask<Integer> special = magnitude.compare(VectorOperators.GE, F16_EXPONENT_MASK);
-        IntVector infOrNan = shifted.lanewise(VectorOperators.OR, 0x7f800000);
-        return finite.blend(infOrNan, special).lanewise(VectorOperators.OR, sign).reinterpretAsFloats();
+        IntVector finite = magnitude.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats()
+                .mul(F16_EXPONENT_SCALE).reinterpretAsInts();
+        // magnitude >= 0x7c00 exactly when magnitude + 0x400 reaches bit 15; spread that bit over the f32 exponent
+        IntVector infOrNan = magnitude.add(0x400).lanewise(VectorOperators.AND, 0x8000)
+                .lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 8)
+                .lanewise(VectorOperators.AND, 0x7f800000);
+        return finite.lanewise(VectorOperators.OR, infOrNan).lanewise(VectorOperators.OR, sign).reinterpretAsFloats();
     }
 }

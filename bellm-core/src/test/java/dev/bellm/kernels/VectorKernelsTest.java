@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.stream.Stream;
 
@@ -45,13 +47,15 @@ class VectorKernelsTest {
     }
 
     /**
-     * Shapes chosen to hit every edge: m = 1 (generation) and m tails around the 3-row panels and 48-row tiles;
-     * n around the 4-row strips and 64-row tiles; k below, at and around 8, the fixtures' 24 and 48, and past the
-     * 512-float k-block and the 96-column backward tiles.
+     * Shapes chosen to hit every edge: m = 1 (generation) and m tails around the 2-row panels and 48/64-row tiles;
+     * n around the 4-row strips and the column tiles; k below, at and around 8, the fixtures' 24 and 48, past the
+     * 512-float k-block and the 128-column backward tiles; and m large enough, with enough column tiles, that a
+     * task serves several row tiles (weights converted once per task instead of per k-block).
      */
     static Stream<Arguments> shapes() {
         int[][] mnk = {{1, 1, 1}, {1, 5, 7}, {2, 3, 8}, {3, 4, 9}, {4, 8, 24}, {7, 64, 48}, {5, 65, 17},
-                {33, 70, 48}, {1, 131, 1030}, {50, 67, 513}, {100, 20, 97}, {49, 130, 96}, {13, 300, 260}};
+                {33, 70, 48}, {1, 131, 1030}, {50, 67, 513}, {100, 20, 97}, {49, 130, 96}, {13, 300, 260},
+                {200, 300, 70}, {201, 70, 300}};
         List<Arguments> out = new ArrayList<>();
         for (int[] s : mnk) {
             for (DType t : DType.values()) out.add(Arguments.of(s[0], s[1], s[2], t));
@@ -73,7 +77,8 @@ class VectorKernelsTest {
             kernels.matmul(x, m, w, y);
             float[] scale = dotMagnitudes(x, m, w);
             for (int i = 0; i < m * n; i++) {
-                assertClose(expected[i], y[i], scale[i], "y[" + i / n + ", " + i % n + "], " + kernels.threads() + " threads");
+                String what = "y[" + i / n + ", " + i % n + "], " + kernels.threads() + " threads";
+                assertClose(expected[i], y[i], scale[i], what);
             }
         }
     }
@@ -195,23 +200,23 @@ class VectorKernelsTest {
                 AtomicIntegerArray visits = new AtomicIntegerArray(count);
                 kernels.parallelFor(count, visits::incrementAndGet);
                 for (int i = 0; i < count; i++) {
-                    assertEquals(1, visits.get(i), "index " + i + " of " + count + ", " + kernels.threads() + " threads");
+                    assertEquals(1, visits.get(i), "index " + i + " of " + count + ", threads " + kernels.threads());
                 }
             }
         }
     }
 
     @Test
-    void parallelForUsesTheConfiguredThreadsAndNoMore() throws InterruptedException {
+    void parallelForUsesTheConfiguredThreadsAndNoMore() {
         try (VectorKernels three = new VectorKernels(3)) {
             Set<Thread> seen = ConcurrentHashMap.newKeySet();
             // each index waits until three threads have arrived, so the loop can only finish if three run it
-            java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(3);
+            CountDownLatch arrived = new CountDownLatch(3);
             three.parallelFor(3, i -> {
                 seen.add(Thread.currentThread());
                 arrived.countDown();
                 try {
-                    if (!arrived.await(60, java.util.concurrent.TimeUnit.SECONDS)) fail("fewer than 3 threads ran the loop");
+                    if (!arrived.await(60, TimeUnit.SECONDS)) fail("fewer than 3 threads ran the loop");
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
