@@ -117,7 +117,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private String modelName() {
-        return options.model.toString();
+        return options.model.model.toString();
     }
 
     private Map<String, Object> settings(Embedder embedder) {

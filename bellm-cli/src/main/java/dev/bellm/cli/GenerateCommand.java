@@ -1,18 +1,15 @@
 package dev.bellm.cli;
 
 import dev.bellm.generate.Generator;
-import dev.bellm.io.ModelLoader;
-import dev.bellm.kernels.VectorKernels;
 import dev.bellm.model.ModelWeights;
 import dev.bellm.model.Transformer;
 import dev.bellm.tokenizer.Tokenizer;
-import dev.bellm.tokenizer.Tokenizers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 
@@ -21,11 +18,8 @@ import java.util.concurrent.Callable;
         footer = {"", "Example (must print ../shared/models/stories260K/greedy256_from_BOS.txt):",
                 "  ./bellm generate --model ../shared/models/stories260K/stories260K.bin --steps 256 --temperature 0"})
 final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "PATH", description = "Hugging Face directory or llama2.c .bin.")
-    Path model;
-
-    @Option(names = "--tokenizer", paramLabel = "FILE", description = "llama2.c tokenizer; default: the tok*.bin beside the model.")
-    Path tokenizer;
+    @Mixin
+    ModelOptions model;
 
     @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "", description = "Text to continue. Default: start from BOS alone.")
     String prompt;
@@ -39,14 +33,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Sampling seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Compute threads. Default: all cores.")
-    Integer threads;
-
     @Override
     public Integer call() {
-        ModelWeights weights = ModelLoader.load(model);
-        Tokenizer tok = Tokenizers.forModel(model, tokenizer);
-        Transformer t = new Transformer(weights, new VectorKernels(threads == null ? Runtime.getRuntime().availableProcessors() : threads));
+        ModelWeights weights = model.load();
+        Tokenizer tok = model.loadTokenizer();
+        Transformer t = new Transformer(weights, model.kernels());
         int[] promptIds = tok.encode(prompt);
         if (promptIds.length == 0 || promptIds[0] != weights.config().bosTokenId()) {
             int[] withBos = new int[promptIds.length + 1];

@@ -1,24 +1,21 @@
 package dev.bellm.cli;
 
 import dev.bellm.embed.Embedder;
-import dev.bellm.embed.Pooling;
 import dev.bellm.eval.EvalResults;
 import dev.bellm.eval.ProgressListener;
 import dev.bellm.eval.StsEvaluator;
 import dev.bellm.eval.StsOptions;
 import dev.bellm.eval.StsTask;
 import dev.bellm.io.DataDirectory;
-import dev.bellm.io.ModelLoader;
-import dev.bellm.kernels.VectorKernels;
 import dev.bellm.model.ModelWeights;
 import dev.bellm.tokenizer.Tokenizer;
-import dev.bellm.tokenizer.Tokenizers;
 import dev.bellm.train.TrainOptions;
 import dev.bellm.train.Trainer;
 import dev.bellm.train.data.Example;
 import dev.bellm.train.data.TrainingData;
 import dev.bellm.train.loss.AngleObjective;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -38,24 +35,16 @@ import java.util.function.ToDoubleFunction;
                 "      --bellm-prompt --epochs 1 --batch-size 32 --output runs/stories-bellm",
                 "  ./bellm train ... --output runs/stories-bellm --resume     # continue an interrupted run"})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "PATH", description = "Hugging Face directory or llama2.c .bin.")
-    Path model;
-    @Option(names = "--tokenizer", paramLabel = "FILE", description = "llama2.c tokenizer; default: the tok*.bin beside the model.")
-    Path tokenizer;
+    @Mixin
+    ModelOptions model;
+    @Mixin
+    EncoderOptions encoder;
     @Option(names = "--train", required = true, paramLabel = "FILE|NAME", description = "Training data: a JSON Lines file or a built-in set.")
     String train;
     @Option(names = "--data", paramLabel = "DIR", description = "The folder holding data/ (built-in sets, dev evaluation). Default: the shared directory.")
     Path data;
     @Option(names = "--eval-dev", paramLabel = "stsb|none", defaultValue = "stsb", description = "Dev evaluation at each checkpoint. Default: ${DEFAULT-VALUE}.")
     String evalDev;
-    @Option(names = "--bidirectional-from", paramLabel = "N|none", defaultValue = "none", description = "First bidirectional layer. Default: ${DEFAULT-VALUE}.")
-    String bidirectionalFrom;
-    @Option(names = "--pooling", paramLabel = "last|mean|first", defaultValue = "last", description = "Default: ${DEFAULT-VALUE}.")
-    String pooling;
-    @Option(names = "--prompt", paramLabel = "TEMPLATE", description = "Prompt template with {text}. Default: none.")
-    String prompt;
-    @Option(names = "--bellm-prompt", description = "Use the BeLLM paper's prompt.")
-    boolean bellmPrompt;
     @Option(names = "--lora-r", defaultValue = "32", description = "Default: ${DEFAULT-VALUE}.")
     int loraR;
     @Option(names = "--lora-alpha", defaultValue = "32", description = "Default: ${DEFAULT-VALUE}.")
@@ -99,20 +88,14 @@ final class TrainCommand implements Callable<Integer> {
     int checkpointEvery;
     @Option(names = "--resume", description = "Continue the run in --output from its last checkpoint.")
     boolean resume;
-    @Option(names = "--threads", description = "Compute threads. Default: all cores.")
-    Integer threads;
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output directory.")
     Path output;
 
     TrainOptions options() {
         TrainOptions o = new TrainOptions();
-        EmbeddingOptions parsed = new EmbeddingOptions();
-        parsed.bidirectionalFrom = bidirectionalFrom;
-        parsed.prompt = prompt;
-        parsed.bellmPrompt = bellmPrompt;
-        o.bidirectionalFrom = parsed.bidirectionalFromOrNull();
-        o.prompt = parsed.promptTemplate();
-        o.pooling = Pooling.parse(pooling);
+        o.bidirectionalFrom = encoder.bidirectionalFromOrNull();
+        o.prompt = encoder.promptTemplate();
+        o.pooling = encoder.pooling();
         o.loraRank = loraR;
         o.loraAlpha = loraAlpha;
         o.loraDropout = loraDropout;
@@ -158,16 +141,15 @@ final class TrainCommand implements Callable<Integer> {
         o.validate();
         Path dataDir = data != null ? data : DataDirectory.root();
         List<Example> examples = loadData(train, dataDir);
-        ModelWeights base = ModelLoader.load(model);
-        Tokenizer tok = Tokenizers.forModel(model, tokenizer);
-        Trainer trainer = new Trainer(base, tok, model.toString(), o,
-                new VectorKernels(threads == null ? Runtime.getRuntime().availableProcessors() : threads));
+        ModelWeights base = model.load();
+        Tokenizer tok = model.loadTokenizer();
+        Trainer trainer = new Trainer(base, tok, model.model.toString(), o, model.kernels());
         ToDoubleFunction<Embedder> dev = switch (evalDev) {
             case "stsb" -> stsbDev(dataDir);
             case "none" -> null;
             default -> throw new IllegalArgumentException("--eval-dev takes stsb or none, got '" + evalDev + "'");
         };
-        System.err.printf("bellm train: %d examples (%s), %s%n", examples.size(), train, model);
+        System.err.printf("bellm train: %d examples (%s), %s%n", examples.size(), train, model.model);
         Trainer.Result r = run(trainer, examples, output, dev, resume);
         System.err.printf("bellm train: %d steps in %.1f s (%.0f tokens/s)%n", r.steps(), r.seconds(), r.tokensPerSecond());
         if (r.initialDevScore() != null) {
