@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code bellm} command line. */
 @Command(name = "bellm", mixinStandardHelpOptions = true, version = "bellm 0.1.0",
         description = "BeLLM sentence encoders from decoder-only LLMs, in pure Java.",
-        subcommands = {EmbedCommand.class, EvalCommand.class, TrainCommand.class, GenerateCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {EmbedCommand.class, EvalCommand.class, TrainCommand.class, SweepCommand.class, GenerateCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
