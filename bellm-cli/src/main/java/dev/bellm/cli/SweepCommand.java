@@ -31,19 +31,25 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 @Command(name = "sweep", mixinStandardHelpOptions = true,
-        description = {"The BeLLM experiments: STS score against the number k of bidirectional top layers (k = 0..L,",
-                "--bidirectional-from L-k), last and mean pooling, frozen and after identical LoRA training; and the",
-                "degradation probe (the causal model cut to its first N layers, N = 1..L). Writes OUTPUT/sweep.csv,",
-                "sweep.md, sweep.json, sweep-k.png, sweep-depth.png and runs/k<k>-<pooling>/ (one training run each).",
-                "Run it again on the same OUTPUT to continue: finished configurations are skipped, an interrupted",
-                "training run resumes from its checkpoint. The settings must stay the same; the selection may change."},
-        footer = {"", "Any other option goes to training, as in 'bellm train' (see bellm train --help): --max-steps,",
-                "--batch-size, --lr, --lora-r, --seed, --objective, --ibn-w, --checkpoint-every, --prompt, --bellm-prompt, ...",
-                "The prompt and --max-length apply to every configuration, frozen ones included. Graded STS labels (nli+sts,",
-                "stsb-train, sick-train) need --ibn-w 0.", "", "Examples:",
-                "  ./bellm sweep --model ../shared/models/stories260K/stories260K.bin --output runs/sweep --frozen-only",
-                "  ./bellm sweep --model ../shared/models/stories260K/stories260K.bin --output runs/sweep --trained --layers 0,1,3,5 \\",
-                "      --train snli --max-steps 150 --batch-size 16 --no-probe"})
+        description = {"The BeLLM experiments, for any model with L layers:",
+                "- STS score against the number k of bidirectional top layers (k = 0..L, that is",
+                "  --bidirectional-from L-k; k = 0 is causal), for each pooling, frozen and after",
+                "  identical LoRA training (runs/k<k>-<pooling>/);",
+                "- the degradation probe: the causal model cut to its first N layers, N = 1..L.",
+                "Writes OUTPUT/sweep.csv, sweep.md, sweep.json, sweep-k.png and sweep-depth.png.",
+                "Run it again on the same OUTPUT to continue: finished configurations are skipped",
+                "and an interrupted training run resumes from its checkpoint. The settings must",
+                "stay the same; --layers, --poolings, --trained and --probe may change.", ""},
+        footer = {"", "Any other option goes to training, as in 'bellm train --help': --max-steps,",
+                "--batch-size, --lr, --lora-r, --seed, --objective, --ibn-w, --checkpoint-every,",
+                "--prompt, --bellm-prompt, --max-length, ... The prompt and --max-length apply to",
+                "every configuration, frozen ones included. Graded STS labels (nli+sts, stsb-train,",
+                "sick-train) need --ibn-w 0.", "", "Examples:",
+                "  ./bellm sweep --model ../shared/models/stories260K/stories260K.bin \\",
+                "      --output runs/sweep --frozen-only",
+                "  ./bellm sweep --model ../shared/models/stories260K/stories260K.bin \\",
+                "      --output runs/sweep --trained --layers 0,1,3,5 --no-probe \\",
+                "      --train snli --max-steps 150 --batch-size 16"})
 final class SweepCommand implements Callable<Integer> {
     /** Training flags the sweep sets itself for each configuration, or replaces with its own. */
     private static final List<String> SET_BY_THE_SWEEP = List.of("--bidirectional-from", "--pooling", "--resume", "--eval-dev");

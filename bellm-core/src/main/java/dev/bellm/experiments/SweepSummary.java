@@ -87,7 +87,7 @@ public record SweepSummary(int layers, List<Best> best, Best recommended, List<T
     }
 
     /** Score by k (BIDIRECTIONAL) or by depth (TRUNCATED) of the rows of one kind, pooling and training state. */
-    static SortedMap<Integer, Double> scores(List<SweepRow> rows, SweepConfig.Kind kind, Pooling pooling, boolean trained) {
+    public static SortedMap<Integer, Double> scores(List<SweepRow> rows, SweepConfig.Kind kind, Pooling pooling, boolean trained) {
         SortedMap<Integer, Double> byKey = new TreeMap<>();
         for (SweepRow r : rows) {
             SweepConfig c = r.config();
