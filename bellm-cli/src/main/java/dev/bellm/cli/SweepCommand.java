@@ -94,7 +94,9 @@ final class SweepCommand implements Callable<Integer> {
         Path dataDir = data != null ? data : DataDirectory.root();
         Sweep.Scorer scorer = scorer(dataDir);
 
-        Sweep.Model base = new Sweep.Model(ModelLoader.load(model), Tokenizers.forModel(model, tokenizer), model.toString());
+        // recorded in sweep.json: absolute, so that a rerun from another folder is recognised as the same model
+        String modelName = model.toAbsolutePath().normalize().toString();
+        Sweep.Model base = new Sweep.Model(ModelLoader.load(model), Tokenizers.forModel(model, tokenizer), modelName);
         Sweep sweep = new Sweep(base, new Sweep.Training(train, () -> TrainCommand.loadData(train, dataDir), training::options), scorer,
                 new VectorKernels(threads == null ? Runtime.getRuntime().availableProcessors() : threads));
         Progress[] bar = {null};
@@ -104,7 +106,7 @@ final class SweepCommand implements Callable<Integer> {
         } finally {
             if (bar[0] != null) bar[0].close();
         }
-        plot(output, result.rows(), result.summary().layers());
+        plot(output, result.rows(), result.summary().layers(), "Spearman x100, " + scoredOn());
         for (String line : result.summary().lines()) System.out.println(line);
         System.err.println("bellm sweep: wrote " + output.resolve("sweep.csv") + ", sweep.md, sweep.json, plots");
         return 0;
@@ -166,8 +168,7 @@ final class SweepCommand implements Callable<Integer> {
     private Sweep.Scorer scorer(Path dataDir) {
         List<StsTask> sts = StsTask.parse(tasks);
         StsEvaluator evaluator = new StsEvaluator(dataDir.resolve("data"), new StsOptions(sts, split, false, StsOptions.DEFAULT_CHUNK_SIZE));
-        String name = "mean Spearman x100 of cosine similarity on " + sts.stream()
-                .map(t -> t.cliName + (t == StsTask.STSB ? " (" + split + ")" : " (test)")).collect(Collectors.joining(", "));
+        String name = "mean Spearman x100 of cosine similarity on " + scoredOn();
         return new Sweep.Scorer(name, embedder -> {
             Progress[] bar = {null};
             try {
@@ -179,6 +180,12 @@ final class SweepCommand implements Callable<Integer> {
                 if (bar[0] != null) bar[0].close();
             }
         });
+    }
+
+    /** The STS tasks and splits scored, e.g. {@code stsb (dev)}. */
+    private String scoredOn() {
+        return StsTask.parse(tasks).stream().map(t -> t.cliName + (t == StsTask.STSB ? " (" + split + ")" : " (test)"))
+                .collect(Collectors.joining(", "));
     }
 
     /** A line per finished configuration on stderr; on a terminal also which one starts and the trainer's bar. */
@@ -232,7 +239,7 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     /** sweep-k.png: score against k, a line per pooling and training state; sweep-depth.png: the probe's score against N. */
-    static void plot(Path dir, List<SweepRow> rows, int layers) throws IOException {
+    static void plot(Path dir, List<SweepRow> rows, int layers, String scoreLabel) throws IOException {
         List<Plots.Series> byK = new ArrayList<>(), byDepth = new ArrayList<>();
         for (Pooling p : Pooling.values()) {
             for (boolean trainedState : new boolean[] {false, true}) {
@@ -243,11 +250,11 @@ final class SweepCommand implements Callable<Integer> {
         }
         if (!byK.isEmpty()) {
             Plots.line(dir.resolve("sweep-k.png"), "Score against bidirectional top layers k (L = " + layers + ", k = 0 causal)",
-                    "k (bidirectional_from = L - k)", "score", byK);
+                    "k (bidirectional_from = L - k)", scoreLabel, byK);
         }
         if (!byDepth.isEmpty()) {
             Plots.line(dir.resolve("sweep-depth.png"), "Degradation probe: causal model cut to its first N layers", "N (layers)",
-                    "score", byDepth);
+                    scoreLabel, byDepth);
         }
     }
 
