@@ -97,7 +97,8 @@ final class DemoCommand implements Callable<Integer> {
         Embedder causal = Embedder.builder().model(base, tok).kernels(kernels).pooling(pool).build();
         EvalResults before = evaluate(evaluator, causal, "frozen causal");
 
-        out.printf("%n[2/4] The same model with layers %d..%d bidirectional, before any training...%n", bidirectionalFrom, layers - 1);
+        out.printf("%n[2/4] The same model with %s bidirectional, before any training...%n",
+                bidirectionalFrom == layers - 1 ? "layer " + bidirectionalFrom : "layers " + bidirectionalFrom + ".." + (layers - 1));
         Embedder bellmFrozen = Embedder.builder().model(base, tok).kernels(kernels).pooling(pool).bidirectionalFrom(bidirectionalFrom).build();
         EvalResults converted = evaluate(evaluator, bellmFrozen, "BeLLM, frozen");
 
@@ -155,14 +156,8 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static EvalResults evaluate(StsEvaluator evaluator, Embedder embedder, String name) {
-        Progress[] bar = {null};
-        try {
-            return evaluator.evaluate(t -> embedder.embed(t).vectors(), name, embedder.settings(), (done, total) -> {
-                if (bar[0] == null) bar[0] = Progress.start("eval", total);
-                bar[0].stepTo(done);
-            });
-        } finally {
-            if (bar[0] != null) bar[0].close();
+        try (Progress.Lazy bar = Progress.lazy("eval")) {
+            return evaluator.evaluate(t -> embedder.embed(t).vectors(), name, embedder.settings(), bar::update);
         }
     }
 
@@ -170,7 +165,7 @@ final class DemoCommand implements Callable<Integer> {
     static String table(List<EvalResults> rows) {
         List<String> tasks = new ArrayList<>(rows.getFirst().tasks().keySet());
         StringBuilder sb = new StringBuilder("| model |");
-        for (String t : tasks) sb.append(' ').append(t).append(" |");
+        for (String t : tasks) sb.append(' ').append(columnName(t)).append(" |");
         sb.append(" Avg. |\n|---|");
         sb.append("---:|".repeat(tasks.size() + 1)).append('\n');
         for (EvalResults r : rows) {
@@ -182,6 +177,12 @@ final class DemoCommand implements Callable<Integer> {
             sb.append(String.format(Locale.ROOT, " %.2f |%n", r.avg()));
         }
         return sb.toString();
+    }
+
+    /** The paper's column name of a task (STS-B, SICK-R, …). */
+    private static String columnName(String resultName) {
+        for (StsTask t : StsTask.values()) if (t.resultName.equals(resultName)) return t.columnName;
+        return resultName;
     }
 
     /** Cosine similarities between the example sentences, as a small text matrix. */

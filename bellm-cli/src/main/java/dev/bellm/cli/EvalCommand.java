@@ -105,14 +105,8 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private static EvalResults run(String name, Run body) {
-        Progress[] bar = {null};
-        try {
-            return body.run((done, total) -> {
-                if (bar[0] == null) bar[0] = Progress.start(name, total);
-                bar[0].stepTo(done);
-            });
-        } finally {
-            if (bar[0] != null) bar[0].close();
+        try (Progress.Lazy bar = Progress.lazy(name)) {
+            return body.run(bar::update);
         }
     }
 

@@ -55,15 +55,8 @@ final class MergeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         MergedModelWriter.Result result;
-        Progress[] bar = {null};
-        try {
-            result = MergedModelWriter.merge(model, tokenizer, adapter, output,
-                    new MergedModelWriter.Options(maxShardSize, force), (done, total) -> {
-                        if (bar[0] == null) bar[0] = Progress.start("merge", total);
-                        bar[0].stepTo(done);
-                    });
-        } finally {
-            if (bar[0] != null) bar[0].close();
+        try (Progress.Lazy bar = Progress.lazy("merge")) {
+            result = MergedModelWriter.merge(model, tokenizer, adapter, output, new MergedModelWriter.Options(maxShardSize, force), bar::update);
         }
         System.out.printf(Locale.ROOT, "wrote %s (%s + %s): %d tensors, %.1f MB in %d safetensors file%s%nfiles: %s%n",
                 result.directory(), model, adapter, result.tensors(), result.tensorBytes() / 1e6, result.shards(),

@@ -37,4 +37,28 @@ final class Progress implements AutoCloseable {
     public void close() {
         if (bar != null) bar.close();
     }
+
+    /** A bar that appears with the first report, sized by the total that report gives: for (done, total) callbacks. */
+    static Lazy lazy(String task) {
+        return new Lazy(task);
+    }
+
+    static final class Lazy implements AutoCloseable {
+        private final String task;
+        private Progress bar;
+
+        private Lazy(String task) {
+            this.task = task;
+        }
+
+        void update(long done, long total) {
+            if (bar == null) bar = start(task, total);
+            bar.stepTo(done);
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) bar.close();
+        }
+    }
 }

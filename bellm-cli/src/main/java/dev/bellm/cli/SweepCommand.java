@@ -170,14 +170,8 @@ final class SweepCommand implements Callable<Integer> {
         StsEvaluator evaluator = new StsEvaluator(dataDir.resolve("data"), new StsOptions(sts, split, false, StsOptions.DEFAULT_CHUNK_SIZE));
         String name = "mean Spearman x100 of cosine similarity on " + scoredOn();
         return new Sweep.Scorer(name, embedder -> {
-            Progress[] bar = {null};
-            try {
-                return evaluator.evaluate(s -> embedder.embed(s).vectors(), model.toString(), Map.of(), (done, total) -> {
-                    if (bar[0] == null) bar[0] = Progress.start("score", total);
-                    bar[0].stepTo(done);
-                }).avg();
-            } finally {
-                if (bar[0] != null) bar[0].close();
+            try (Progress.Lazy bar = Progress.lazy("score")) {
+                return evaluator.evaluate(s -> embedder.embed(s).vectors(), model.toString(), Map.of(), bar::update).avg();
             }
         });
     }
