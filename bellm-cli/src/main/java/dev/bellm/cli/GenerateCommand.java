@@ -37,6 +37,7 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         ModelWeights weights = model.load();
         Tokenizer tok = model.loadTokenizer();
+        tok.checkFits(weights.config().vocabSize(), model.model);
         Transformer t = new Transformer(weights, model.kernels());
         int[] promptIds = tok.encode(prompt);
         if (promptIds.length == 0 || promptIds[0] != weights.config().bosTokenId()) {

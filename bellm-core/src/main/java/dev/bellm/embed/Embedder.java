@@ -248,10 +248,7 @@ public final class Embedder {
                 weights = ModelLoader.load(modelPath);
                 tokenizer = Tokenizers.forModel(modelPath, tokenizerPath);
             }
-            if (tokenizer.vocabSize() > weights.config().vocabSize()) {
-                throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize() + " tokens but the model's vocab_size is "
-                        + weights.config().vocabSize() + (modelPath == null ? "" : " (" + modelPath + ")"));
-            }
+            tokenizer.checkFits(weights.config().vocabSize(), modelPath != null ? modelPath : Path.of(weights.config().architecture()));
             if (adapterPath != null) weights = PeftAdapter.load(adapterPath).apply(weights);
             int layers = weights.config().numLayers();
             if (bidirectionalFromSetting != null) {

@@ -74,6 +74,15 @@ class EmbedderTest {
     }
 
     @Test
+    void aTokenizerLargerThanTheModelsVocabularyIsRefused() {
+        var model = dev.bellm.io.DataDirectory.resolve("models/stories260K/stories260K.bin");
+        var e = assertThrows(dev.bellm.io.CheckpointException.class,
+                () -> Embedder.builder().model(model).tokenizer(Fixtures.path("tiny-llama/tokenizer.json")).build());
+        assertTrue(e.getMessage().contains("stories260K.bin") && e.getMessage().contains("1507") && e.getMessage().contains("512"),
+                e.getMessage());
+    }
+
+    @Test
     void badSettingsAreRefusedWithWhatToDo() {
         assertThrows(IllegalArgumentException.class, () -> builder().prompt("no placeholder").build());
         assertThrows(IllegalArgumentException.class, () -> builder().batchSize(0).build());
