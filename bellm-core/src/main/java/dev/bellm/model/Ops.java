@@ -1,11 +1,21 @@
 package dev.bellm.model;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * The element-wise and per-row operations of the decoder, each with its forward and its backward written
  * by hand (llm.c style). Arrays are row-major; shapes are given at the top of each pair. Backward passes
  * accumulate ({@code +=}) into input gradients, so several paths into one tensor simply add up.
  */
 public final class Ops {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = S.length();
+    /** Rows of dw per register block of {@link #weightGradient}: 4 × 2 accumulators, 2 x vectors and a broadcast. */
+    private static final int GRADIENT_ROWS = 4;
+    /** Rows of dy and x per pass of {@link #weightGradient}: its slice of x (32 × 16 floats) stays in L1. */
+    private static final int GRADIENT_T_BLOCK = 32;
+
     private Ops() {}
 
     /**
@@ -74,15 +84,62 @@ public final class Ops {
     /**
      * Weight gradient of a linear map, for the small trainable LoRA matrices.
      * Shapes: dy [m, n], x [m, k], dw [n, k]. {@code dw += scale · dyᵀ · x}.
+     *
+     * <p>Every {@code dw[j, c]} adds {@code (scale·dy[t, j])·x[t, c]}, a multiply then an add, for t increasing, so
+     * the blocking below does not change a bit. Blocks of {@link #GRADIENT_ROWS} rows × two vectors of columns of dw
+     * stay in registers while t runs over {@link #GRADIENT_T_BLOCK} rows; columns outermost, so the block's slice of x
+     * stays in L1 for all rows of dw. Columns past the last two-vector block and rows past the last 4-row block go
+     * one element at a time in the same order.
      */
     public static void weightGradient(float[] dy, float[] x, int m, int n, int k, float scale, float[] dw) {
-        for (int t = 0; t < m; t++) {
+        int blockCols = 2 * LANES, vectorCols = k - k % blockCols, blockRows = n - n % GRADIENT_ROWS;
+        for (int t0 = 0; t0 < m; t0 += GRADIENT_T_BLOCK) {
+            int t1 = Math.min(m, t0 + GRADIENT_T_BLOCK);
+            for (int c = 0; c < vectorCols; c += blockCols) {
+                for (int j = 0; j < blockRows; j += GRADIENT_ROWS) gradientBlock(dy, x, t0, t1, n, k, j, c, scale, dw);
+            }
             for (int j = 0; j < n; j++) {
-                float g = scale * dy[t * n + j];
-                if (g == 0f) continue;
-                int wo = j * k, xo = t * k;
-                for (int c = 0; c < k; c++) dw[wo + c] += g * x[xo + c];
+                int from = j < blockRows ? vectorCols : 0;
+                for (int c = from; c < k; c++) {
+                    float sum = dw[j * k + c];
+                    for (int t = t0; t < t1; t++) sum += scale * dy[t * n + j] * x[t * k + c];
+                    dw[j * k + c] = sum;
+                }
             }
         }
+    }
+
+    /** Rows [j, j + 4) × columns [c, c + 2·LANES) of {@link #weightGradient}, over rows [t0, t1) of dy and x. */
+    private static void gradientBlock(float[] dy, float[] x, int t0, int t1, int n, int k, int j, int c, float scale,
+                                      float[] dw) {
+        int w0 = j * k + c, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+        FloatVector a00 = FloatVector.fromArray(S, dw, w0), a01 = FloatVector.fromArray(S, dw, w0 + LANES);
+        FloatVector a10 = FloatVector.fromArray(S, dw, w1), a11 = FloatVector.fromArray(S, dw, w1 + LANES);
+        FloatVector a20 = FloatVector.fromArray(S, dw, w2), a21 = FloatVector.fromArray(S, dw, w2 + LANES);
+        FloatVector a30 = FloatVector.fromArray(S, dw, w3), a31 = FloatVector.fromArray(S, dw, w3 + LANES);
+        for (int t = t0; t < t1; t++) {
+            int xo = t * k + c, go = t * n + j;
+            FloatVector x0 = FloatVector.fromArray(S, x, xo), x1 = FloatVector.fromArray(S, x, xo + LANES);
+            FloatVector g = FloatVector.broadcast(S, scale * dy[go]);
+            a00 = a00.add(g.mul(x0));
+            a01 = a01.add(g.mul(x1));
+            g = FloatVector.broadcast(S, scale * dy[go + 1]);
+            a10 = a10.add(g.mul(x0));
+            a11 = a11.add(g.mul(x1));
+            g = FloatVector.broadcast(S, scale * dy[go + 2]);
+            a20 = a20.add(g.mul(x0));
+            a21 = a21.add(g.mul(x1));
+            g = FloatVector.broadcast(S, scale * dy[go + 3]);
+            a30 = a30.add(g.mul(x0));
+            a31 = a31.add(g.mul(x1));
+        }
+        a00.intoArray(dw, w0);
+        a01.intoArray(dw, w0 + LANES);
+        a10.intoArray(dw, w1);
+        a11.intoArray(dw, w1 + LANES);
+        a20.intoArray(dw, w2);
+        a21.intoArray(dw, w2 + LANES);
+        a30.intoArray(dw, w3);
+        a31.intoArray(dw, w3 + LANES);
     }
 }

@@ -1,0 +1,47 @@
+package dev.bellm.model;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class OpsTest {
+
+    /**
+     * Shapes around the register block (4 rows × 16 columns) and the 32-row pass: tails in n, k and m, the LoRA
+     * shapes (k = rank 32; n = rank 32 with k = hidden), and m = 1.
+     */
+    @ParameterizedTest(name = "m={0} n={1} k={2}")
+    @CsvSource({"1,1,1", "1,4,16", "3,5,17", "31,8,32", "33,32,64", "70,6,21", "65,32,172", "40,172,32", "100,13,47"})
+    void weightGradientAddsScaledOuterProductsInOrder(int m, int n, int k) {
+        SplittableRandom rng = new SplittableRandom(31L * m + 7L * n + k);
+        float[] dy = gaussians(m * n, rng), x = gaussians(m * k, rng), initial = gaussians(n * k, rng);
+        float scale = 0.75f;
+        float[] dw = initial.clone();
+        Ops.weightGradient(dy, x, m, n, k, scale, dw);
+        for (int j = 0; j < n; j++) {
+            for (int c = 0; c < k; c++) {
+                // the contract: (scale·dy)·x added with t increasing, one rounding per multiply and per add
+                float inOrder = initial[j * k + c];
+                double exact = initial[j * k + c], magnitude = Math.abs(exact);
+                for (int t = 0; t < m; t++) {
+                    float g = scale * dy[t * n + j];
+                    inOrder += g * x[t * k + c];
+                    exact += (double) scale * dy[t * n + j] * x[t * k + c];
+                    magnitude += Math.abs((double) scale * dy[t * n + j] * x[t * k + c]);
+                }
+                String where = "dw[" + j + ", " + c + "]";
+                assertEquals(Float.floatToIntBits(inOrder), Float.floatToIntBits(dw[j * k + c]), where + " bits");
+                assertEquals(exact, dw[j * k + c], 1e-6 * magnitude + 1e-30, where);
+            }
+        }
+    }
+
+    private static float[] gaussians(int n, SplittableRandom rng) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) rng.nextGaussian();
+        return a;
+    }
+}
