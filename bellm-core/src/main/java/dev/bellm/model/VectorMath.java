@@ -68,11 +68,10 @@ final class VectorMath {
         scale(a, o, n, 1 / sum);
     }
 
-    /** The lanes added from first to last. */
+    /** The lanes added from first to last (read one by one: {@code toArray} would allocate on every call). */
     private static float sumLanes(FloatVector v) {
-        float[] lanes = v.toArray();
         float sum = 0;
-        for (float x : lanes) sum += x;
+        for (int i = 0; i < L; i++) sum += v.lane(i);
         return sum;
     }
 
