@@ -4,7 +4,6 @@ import dev.bellm.kernels.Kernels;
 import dev.bellm.tensor.Matrix;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * The decoder forward (and backward) pass for LLaMA, Mistral, Qwen2, Qwen3 and llama2.c checkpoints, with
@@ -313,14 +312,9 @@ public final class Transformer {
         float[] dropScale = null;
         if (dropout != null && dropout.p() > 0) {
             int n = m * lin.in();
-            SplittableRandom rng = new SplittableRandom(dropout.seed() * 1_000_003L + layer * 31L + p);
-            float keep = (float) (1 / (1 - dropout.p()));
             input = new float[n];
             dropScale = new float[n];
-            for (int i = 0; i < n; i++) {
-                dropScale[i] = rng.nextDouble() < dropout.p() ? 0f : keep;
-                input[i] = x[i] * dropScale[i];
-            }
+            Ops.dropout(x, n, dropout.p(), dropout.seed() * 1_000_003L + layer * 31L + p, input, dropScale);
         }
         float[] xa = new float[m * lora.rank()];
         kernels.matmul(input, m, lora.a(), xa);

@@ -39,6 +39,24 @@ class OpsTest {
         }
     }
 
+    /** The mask is the one SplittableRandom draws, one nextDouble() per element, for any length and seed. */
+    @ParameterizedTest(name = "p={0} seed={1}")
+    @CsvSource({"0.1,0", "0.1,-7", "0.5,42000031", "0.9,9223372036854775807", "0.0000001,5"})
+    void dropoutDrawsTheMaskOfSplittableRandom(double p, long seed) {
+        for (int n : new int[] {0, 1, 3, 4, 5, 17, 1000}) {
+            float[] x = gaussians(n, new SplittableRandom(n));
+            float[] out = new float[n], scale = new float[n];
+            Ops.dropout(x, n, p, seed, out, scale);
+            SplittableRandom rng = new SplittableRandom(seed);
+            float keep = (float) (1 / (1 - p));
+            for (int i = 0; i < n; i++) {
+                float expected = rng.nextDouble() < p ? 0f : keep;
+                assertEquals(expected, scale[i], "scale[" + i + "] of " + n);
+                assertEquals(Float.floatToIntBits(x[i] * expected), Float.floatToIntBits(out[i]), "out[" + i + "] of " + n);
+            }
+        }
+    }
+
     private static float[] gaussians(int n, SplittableRandom rng) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) rng.nextGaussian();
