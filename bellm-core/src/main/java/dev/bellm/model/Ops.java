@@ -7,6 +7,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 /**
  * The element-wise and per-row operations of the decoder, each with its forward and its backward written
  * by hand (llm.c style). Arrays are row-major; shapes are given at the top of each pair. Backward passes
@@ -63,22 +65,57 @@ public final class Ops {
 
     /**
      * SwiGLU forward. Shapes: gate, up, out [n]. {@code out = silu(gate) · up}, {@code silu(g) = g·σ(g)}.
+     * Vectorised; the last, partial vector is copied into zero-padded scratch and goes through the same code, so
+     * every element gets the same arithmetic wherever it lies in the range.
      */
     public static void swigluForward(float[] gate, float[] up, float[] out, int from, int to) {
-        for (int i = from; i < to; i++) {
-            float g = gate[i];
-            out[i] = g / (1f + (float) Math.exp(-g)) * up[i];
-        }
+        int i = from;
+        for (; i <= to - LANES; i += LANES) swigluForward(gate, up, out, i);
+        if (i == to) return;
+        int rest = to - i;
+        float[] g = Arrays.copyOfRange(gate, i, i + LANES), u = Arrays.copyOfRange(up, i, i + LANES), o = new float[LANES];
+        swigluForward(g, u, o, 0);
+        System.arraycopy(o, 0, out, i, rest);
     }
 
-    /** SwiGLU backward. Shapes as forward. {@code dup += dout·silu(g)}, {@code dgate += dout·up·σ(g)·(1 + g·(1 − σ(g)))}. */
+    private static void swigluForward(float[] gate, float[] up, float[] out, int i) {
+        FloatVector g = FloatVector.fromArray(S, gate, i);
+        g.mul(sigmoid(g)).mul(FloatVector.fromArray(S, up, i)).intoArray(out, i);
+    }
+
+    /**
+     * SwiGLU backward. Shapes as forward. {@code dup += dout·silu(g)}, {@code dgate += dout·up·σ(g)·(1 + g·(1 − σ(g)))}.
+     * Vectorised with the tail handled as in {@link #swigluForward}.
+     */
     public static void swigluBackward(float[] dout, float[] gate, float[] up, float[] dgate, float[] dup, int from, int to) {
-        for (int i = from; i < to; i++) {
-            float g = gate[i];
-            float sig = 1f / (1f + (float) Math.exp(-g));
-            dup[i] += dout[i] * g * sig;
-            dgate[i] += dout[i] * up[i] * sig * (1f + g * (1f - sig));
-        }
+        int i = from;
+        for (; i <= to - LANES; i += LANES) swigluBackward(dout, gate, up, dgate, dup, i);
+        if (i == to) return;
+        int rest = to - i;
+        float[] d = Arrays.copyOfRange(dout, i, i + LANES), g = Arrays.copyOfRange(gate, i, i + LANES);
+        float[] u = Arrays.copyOfRange(up, i, i + LANES);
+        float[] dg = Arrays.copyOfRange(dgate, i, i + LANES), du = Arrays.copyOfRange(dup, i, i + LANES);
+        swigluBackward(d, g, u, dg, du, 0);
+        System.arraycopy(dg, 0, dgate, i, rest);
+        System.arraycopy(du, 0, dup, i, rest);
+    }
+
+    private static void swigluBackward(float[] dout, float[] gate, float[] up, float[] dgate, float[] dup, int i) {
+        FloatVector g = FloatVector.fromArray(S, gate, i), d = FloatVector.fromArray(S, dout, i);
+        FloatVector sig = sigmoid(g);
+        FloatVector.fromArray(S, dup, i).add(d.mul(g).mul(sig)).intoArray(dup, i);
+        FloatVector slope = g.mul(FloatVector.broadcast(S, 1f).sub(sig)).add(1f);
+        FloatVector.fromArray(S, dgate, i).add(d.mul(FloatVector.fromArray(S, up, i)).mul(sig).mul(slope)).intoArray(dgate, i);
+    }
+
+    /**
+     * σ(g) = 1/(1 + e^−g), from e = e^−|g| ≤ 1 (the range {@link VectorMath#exp} serves): 1/(1 + e) for g ≥ 0,
+     * e/(1 + e) below.
+     */
+    private static FloatVector sigmoid(FloatVector g) {
+        FloatVector e = VectorMath.exp(g.abs().neg());
+        FloatVector positive = FloatVector.broadcast(S, 1f).div(e.add(1f));
+        return positive.blend(e.mul(positive), g.compare(VectorOperators.LT, 0f));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.bellm.model;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -53,6 +54,52 @@ class OpsTest {
                 float expected = rng.nextDouble() < p ? 0f : keep;
                 assertEquals(expected, scale[i], "scale[" + i + "] of " + n);
                 assertEquals(Float.floatToIntBits(x[i] * expected), Float.floatToIntBits(out[i]), "out[" + i + "] of " + n);
+            }
+        }
+    }
+
+    /** SwiGLU and its backward against the formulas in double precision, gates from −100 to 100. */
+    @Test
+    void swigluMatchesItsFormulas() {
+        int n = 203;
+        SplittableRandom rng = new SplittableRandom(3);
+        float[] gate = gaussians(n, rng), up = gaussians(n, rng), dout = gaussians(n, rng);
+        for (int i = 0; i < n; i++) gate[i] *= i < 8 ? 100 : 4; // the first ones saturate σ at 0 or 1
+        float[] dgate0 = gaussians(n, rng), dup0 = gaussians(n, rng);
+        float[] out = new float[n], dgate = dgate0.clone(), dup = dup0.clone();
+        Ops.swigluForward(gate, up, out, 0, n);
+        Ops.swigluBackward(dout, gate, up, dgate, dup, 0, n);
+        for (int i = 0; i < n; i++) {
+            double g = gate[i], sig = 1 / (1 + Math.exp(-g)), silu = g * sig;
+            assertEquals(silu * up[i], out[i], 1e-6 * Math.abs(silu * up[i]) + 1e-30, "out[" + i + "], gate " + g);
+            double dupExact = dup0[i] + dout[i] * silu;
+            assertEquals(dupExact, dup[i], 1e-6 * (Math.abs(dup0[i]) + Math.abs(dout[i] * silu)), "dup[" + i + "]");
+            double dgateTerm = dout[i] * up[i] * sig * (1 + g * (1 - sig));
+            assertEquals(dgate0[i] + dgateTerm, dgate[i], 1e-6 * (Math.abs(dgate0[i]) + Math.abs(dgateTerm)), "dgate[" + i + "]");
+        }
+    }
+
+    /** An element gets the same bits whether it falls in a whole vector or in the range's last, partial one. */
+    @Test
+    void swigluGivesAnElementTheSameBitsAnywhereInTheRange() {
+        int n = 37;
+        SplittableRandom rng = new SplittableRandom(4);
+        float[] gate = gaussians(n, rng), up = gaussians(n, rng), dout = gaussians(n, rng);
+        float[] whole = new float[n], dgateWhole = new float[n], dupWhole = new float[n];
+        Ops.swigluForward(gate, up, whole, 0, n);
+        Ops.swigluBackward(dout, gate, up, dgateWhole, dupWhole, 0, n);
+        for (int from : new int[] {1, 3, 5, 30}) {
+            for (int to : new int[] {n - 2, n}) {
+                float[] part = new float[n], dgate = new float[n], dup = new float[n];
+                Ops.swigluForward(gate, up, part, from, to);
+                Ops.swigluBackward(dout, gate, up, dgate, dup, from, to);
+                for (int i = 0; i < n; i++) {
+                    boolean inside = i >= from && i < to;
+                    String where = "[" + from + ", " + to + ") element " + i;
+                    assertEquals(inside ? Float.floatToIntBits(whole[i]) : 0, Float.floatToIntBits(part[i]), "out " + where);
+                    assertEquals(inside ? Float.floatToIntBits(dgateWhole[i]) : 0, Float.floatToIntBits(dgate[i]), "dgate " + where);
+                    assertEquals(inside ? Float.floatToIntBits(dupWhole[i]) : 0, Float.floatToIntBits(dup[i]), "dup " + where);
+                }
             }
         }
     }
