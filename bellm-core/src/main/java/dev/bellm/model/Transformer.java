@@ -375,32 +375,33 @@ public final class Transformer {
         kernels.parallelFor(batch.size() * config.numKvHeads(), task -> {
             int s = task / config.numKvHeads(), g = task % config.numKvHeads();
             int t0 = batch.offsets()[s], len = batch.length(s);
-            int keyRow0 = cache == null ? t0 : 0, totalKeys = past + len;
-            // keys and values of this KV head transposed to [hd, keys], so every loop below runs over keys
-            float[] kt = transposeHead(ks, keyRow0, totalKeys, kvd, g * hd, hd);
-            float[] vt = transposeHead(vs, keyRow0, totalKeys, kvd, g * hd, hd);
-            float[] scratch = a.keep ? null : new float[totalKeys];
+            int keyRow0 = cache == null ? t0 : 0, totalKeys = past + len, width = VectorMath.padded(totalKeys);
+            // keys of this KV head transposed to [hd, width], zero-padded, so the scores run over keys a vector at a
+            // time; the values are summed in place, a vector of columns at a time
+            float[] kt = transposeHead(ks, keyRow0, totalKeys, width, kvd, g * hd, hd);
+            float[] p = new float[width];
             for (int head = g * group; head < (g + 1) * group; head++) {
                 for (int i = 0; i < len; i++) {
                     int qo = (t0 + i) * qd + head * hd;
                     int nKeys = bidirectional ? totalKeys : past + i + 1;
-                    float[] p = a.keep ? a.attProbs : scratch;
-                    int pOff = a.keep ? po[s] + (head * len + i) * totalKeys : 0;
-                    Arrays.fill(p, pOff, pOff + nKeys, 0f);
-                    for (int c = 0; c < hd; c++) VectorMath.axpy(a.q[qo + c] * scale, kt, c * totalKeys, p, pOff, nKeys);
-                    VectorMath.softmax(p, pOff, nKeys);
-                    for (int c = 0; c < hd; c++) a.attOut[qo + c] = VectorMath.dot(p, pOff, vt, c * totalKeys, nKeys);
+                    VectorMath.scores(a.q, qo, scale, kt, width, hd, p, nKeys);
+                    VectorMath.softmax(p, nKeys);
+                    if (a.keep) System.arraycopy(p, 0, a.attProbs, po[s] + (head * len + i) * totalKeys, nKeys);
+                    VectorMath.weightedSum(p, nKeys, vs, keyRow0 * kvd + g * hd, kvd, hd, a.attOut, qo);
                 }
             }
         });
     }
 
-    /** Rows [row0, row0 + n) of the head at column {@code col} (width hd) of x [*, stride], as [hd, n]. */
-    private static float[] transposeHead(float[] x, int row0, int n, int stride, int col, int hd) {
-        float[] t = new float[hd * n];
+    /**
+     * Rows [row0, row0 + n) of the head at column {@code col} (width hd) of x [*, stride], as [hd, width]: row c holds
+     * column c of the head for the n rows, then zeros up to width.
+     */
+    private static float[] transposeHead(float[] x, int row0, int n, int width, int stride, int col, int hd) {
+        float[] t = new float[hd * width];
         for (int j = 0; j < n; j++) {
             int o = (row0 + j) * stride + col;
-            for (int c = 0; c < hd; c++) t[c * n + j] = x[o + c];
+            for (int c = 0; c < hd; c++) t[c * width + j] = x[o + c];
         }
         return t;
     }
@@ -434,8 +435,8 @@ public final class Transformer {
         kernels.parallelFor(batch.size() * config.numKvHeads(), task -> {
             int s = task / config.numKvHeads(), g = task % config.numKvHeads();
             int t0 = batch.offsets()[s], len = batch.length(s);
-            float[] kt = transposeHead(a.k, t0, len, kvd, g * hd, hd);
-            float[] vt = transposeHead(a.v, t0, len, kvd, g * hd, hd);
+            float[] kt = transposeHead(a.k, t0, len, len, kvd, g * hd, hd);
+            float[] vt = transposeHead(a.v, t0, len, len, kvd, g * hd, hd);
             float[] dkt = new float[hd * len], dvt = new float[hd * len], ds = new float[len];
             for (int head = g * group; head < (g + 1) * group; head++) {
                 for (int i = 0; i < len; i++) {
