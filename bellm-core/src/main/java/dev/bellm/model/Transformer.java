@@ -406,11 +406,11 @@ public final class Transformer {
         return t;
     }
 
-    /** Adds {@code t} [hd, n] back into rows [row0, row0 + n) of the head at column {@code col} of x [*, stride]. */
-    private static void addTransposedHead(float[] t, float[] x, int row0, int n, int stride, int col, int hd) {
+    /** Adds {@code h} [n, hd] into rows [row0, row0 + n) of the head at column {@code col} of x [*, stride]. */
+    private static void addHead(float[] h, float[] x, int row0, int n, int stride, int col, int hd) {
         for (int j = 0; j < n; j++) {
             int o = (row0 + j) * stride + col;
-            for (int c = 0; c < hd; c++) x[o + c] += t[c * n + j];
+            for (int c = 0; c < hd; c++) x[o + c] += h[j * hd + c];
         }
     }
 
@@ -434,30 +434,26 @@ public final class Transformer {
         int[] po = probOffsets(batch);
         kernels.parallelFor(batch.size() * config.numKvHeads(), task -> {
             int s = task / config.numKvHeads(), g = task % config.numKvHeads();
-            int t0 = batch.offsets()[s], len = batch.length(s);
-            float[] kt = transposeHead(a.k, t0, len, len, kvd, g * hd, hd);
-            float[] vt = transposeHead(a.v, t0, len, len, kvd, g * hd, hd);
-            float[] dkt = new float[hd * len], dvt = new float[hd * len], ds = new float[len];
+            int t0 = batch.offsets()[s], len = batch.length(s), width = VectorMath.padded(len), col = g * hd;
+            // values transposed to [hd, width] for dp over keys a vector at a time; the rest runs along head columns
+            float[] vt = transposeHead(a.v, t0, len, width, kvd, col, hd);
+            float[] dkHead = new float[len * hd], dvHead = new float[len * hd], ds = new float[width], dqRow = new float[hd];
             for (int head = g * group; head < (g + 1) * group; head++) {
                 for (int i = 0; i < len; i++) {
                     int qo = (t0 + i) * qd + head * hd;
                     int nKeys = bidirectional ? len : i + 1;
                     int pOff = po[s] + (head * len + i) * len;
-                    Arrays.fill(ds, 0, nKeys, 0f);
-                    for (int c = 0; c < hd; c++) {
-                        VectorMath.axpy(dOut[qo + c], vt, c * len, ds, 0, nKeys);           // dp_j = dout·v_j
-                        VectorMath.axpy(dOut[qo + c], a.attProbs, pOff, dvt, c * len, nKeys); // dv_j += p_j·dout
-                    }
+                    VectorMath.scores(dOut, qo, 1f, vt, width, hd, ds, nKeys); // dp_j = dout·v_j
+                    for (int j = 0; j < nKeys; j++) VectorMath.axpy(a.attProbs[pOff + j], dOut, qo, dvHead, j * hd, hd);
                     float dot = VectorMath.dot(a.attProbs, pOff, ds, 0, nKeys);
                     for (int j = 0; j < nKeys; j++) ds[j] = a.attProbs[pOff + j] * (ds[j] - dot) * scale;
-                    for (int c = 0; c < hd; c++) {
-                        dq[qo + c] += VectorMath.dot(ds, 0, kt, c * len, nKeys);
-                        VectorMath.axpy(a.q[qo + c], ds, 0, dkt, c * len, nKeys);
-                    }
+                    VectorMath.weightedSum(ds, nKeys, a.k, t0 * kvd + col, kvd, hd, dqRow, 0); // Σ ds_j·k_j
+                    for (int c = 0; c < hd; c++) dq[qo + c] += dqRow[c];
+                    for (int j = 0; j < nKeys; j++) VectorMath.axpy(ds[j], a.q, qo, dkHead, j * hd, hd);
                 }
             }
-            addTransposedHead(dkt, dk, t0, len, kvd, g * hd, hd);
-            addTransposedHead(dvt, dv, t0, len, kvd, g * hd, hd);
+            addHead(dkHead, dk, t0, len, kvd, col, hd);
+            addHead(dvHead, dv, t0, len, kvd, col, hd);
         });
     }
 }

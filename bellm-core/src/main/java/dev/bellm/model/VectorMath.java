@@ -56,8 +56,8 @@ final class VectorMath {
     /**
      * Attention scores of one query against n keys. Shapes: q [hd] at qo, kt [hd, stride] (the keys transposed, rows
      * of at least {@code padded(n)} floats), p [≥ padded(n)]. {@code p[j] = Σ_c (q[c]·scale)·kt[c, j]}, c increasing,
-     * one fused multiply-add per step, the keys a vector at a time with the sums held in registers; then
-     * {@code p[n .. padded(n)) = −∞}, which a {@link #softmax} turns into zeros.
+     * one fused multiply-add per step, the keys a vector at a time with the sums held in registers. The padding
+     * {@code p[n .. padded(n))} gets whatever kt holds past key n.
      */
     static void scores(float[] q, int qo, float scale, float[] kt, int stride, int hd, float[] p, int n) {
         int end = padded(n), j = 0;
@@ -83,15 +83,15 @@ final class VectorMath {
             }
             s0.intoArray(p, j);
         }
-        Arrays.fill(p, n, end, Float.NEGATIVE_INFINITY);
     }
 
     /**
-     * Softmax of {@code p[0 .. n)} in place, computed stably (the maximum subtracted first), over whole vectors:
-     * {@code p[n .. padded(n))} must hold −∞ (as {@link #scores} leaves it) and ends up 0.
+     * Softmax of {@code p[0 .. n)} in place, computed stably (the maximum subtracted first), over whole vectors: the
+     * padding {@code p[n .. padded(n))} is set to −∞ first, so it ends up 0.
      */
     static void softmax(float[] p, int n) {
         int end = padded(n);
+        Arrays.fill(p, n, end, Float.NEGATIVE_INFINITY);
         FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int i = 0; i < end; i += L) vmax = vmax.max(FloatVector.fromArray(S, p, i));
         float max = vmax.reduceLanes(VectorOperators.MAX); // exact in any order, unlike a sum

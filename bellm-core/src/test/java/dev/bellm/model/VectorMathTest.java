@@ -31,7 +31,7 @@ class VectorMathTest {
             int padded = VectorMath.padded(n);
             assertTrue(padded >= n && padded % FloatVector.SPECIES_PREFERRED.length() == 0 && padded - n < 16, "padded " + padded);
             float[] a = new float[padded + 1];
-            java.util.Arrays.fill(a, n, padded, Float.NEGATIVE_INFINITY);
+            java.util.Arrays.fill(a, n, padded, 1e6f); // whatever the scores left there
             double[] ref = new double[n];
             double max = Double.NEGATIVE_INFINITY, sum = 0;
             for (int i = 0; i < n; i++) max = Math.max(max, a[i] = (float) (rng.nextGaussian() * 5));
@@ -49,7 +49,7 @@ class VectorMathTest {
         }
     }
 
-    /** Scores against keys stored transposed: q·k_j·scale for the n keys, −∞ up to the next whole vector. */
+    /** Scores against keys stored transposed: q·k_j·scale for the n keys. */
     @Test
     void scoresAreScaledDotProductsWithTheKeys() {
         SplittableRandom rng = new SplittableRandom(5);
@@ -68,7 +68,6 @@ class VectorMathTest {
                     }
                     assertEquals(dot, p[j], 1e-6 * magnitude, "hd " + hd + ", n " + n + ", key " + j);
                 }
-                for (int j = n; j < p.length; j++) assertEquals(Float.NEGATIVE_INFINITY, p[j], "padding " + j);
             }
         }
     }
