@@ -183,14 +183,24 @@ public final class Ops {
      * one element at a time in the same order.
      */
     public static void weightGradient(float[] dy, float[] x, int m, int n, int k, float scale, float[] dw) {
-        int blockCols = 2 * LANES, vectorCols = k - k % blockCols, blockRows = n - n % GRADIENT_ROWS;
+        weightGradient(dy, x, m, n, k, scale, dw, 0, n);
+    }
+
+    /**
+     * Rows [rowFrom, rowTo) of {@link #weightGradient(float[], float[], int, int, int, float, float[])}, with the
+     * same bits as computing them all at once: so disjoint row ranges can run on different threads.
+     */
+    public static void weightGradient(float[] dy, float[] x, int m, int n, int k, float scale, float[] dw, int rowFrom,
+                                      int rowTo) {
+        int blockCols = 2 * LANES, vectorCols = k - k % blockCols;
+        int blockRowsEnd = rowFrom + (rowTo - rowFrom) / GRADIENT_ROWS * GRADIENT_ROWS;
         for (int t0 = 0; t0 < m; t0 += GRADIENT_T_BLOCK) {
             int t1 = Math.min(m, t0 + GRADIENT_T_BLOCK);
             for (int c = 0; c < vectorCols; c += blockCols) {
-                for (int j = 0; j < blockRows; j += GRADIENT_ROWS) gradientBlock(dy, x, t0, t1, n, k, j, c, scale, dw);
+                for (int j = rowFrom; j < blockRowsEnd; j += GRADIENT_ROWS) gradientBlock(dy, x, t0, t1, n, k, j, c, scale, dw);
             }
-            for (int j = 0; j < n; j++) {
-                int from = j < blockRows ? vectorCols : 0;
+            for (int j = rowFrom; j < rowTo; j++) {
+                int from = j < blockRowsEnd ? vectorCols : 0;
                 for (int c = from; c < k; c++) {
                     float sum = dw[j * k + c];
                     for (int t = t0; t < t1; t++) sum += scale * dy[t * n + j] * x[t * k + c];

@@ -332,12 +332,12 @@ public final class Transformer {
         LoraInput saved = a.loraInputs[p];
         int r = lora.rank();
         // dB += scale·dyᵀ·xa
-        Ops.weightGradient(dy, saved.xa(), m, lin.out(), r, lora.scale(), grads.dB[layer][p]);
+        weightGradient(dy, saved.xa(), m, lin.out(), r, lora.scale(), grads.dB[layer][p]);
         float[] dxa = new float[m * r];
         kernels.matmulBackward(dy, m, lora.b(), dxa);
         for (int i = 0; i < dxa.length; i++) dxa[i] *= lora.scale();
         // dA += dxaᵀ·input
-        Ops.weightGradient(dxa, saved.input(), m, r, lin.in(), 1f, grads.dA[layer][p]);
+        weightGradient(dxa, saved.input(), m, r, lin.in(), 1f, grads.dA[layer][p]);
         if (saved.dropScale() == null) {
             kernels.matmulBackward(dxa, m, lora.a(), dx);
         } else {
@@ -345,6 +345,14 @@ public final class Transformer {
             kernels.matmulBackward(dxa, m, lora.a(), dInput);
             for (int i = 0; i < dInput.length; i++) dx[i] += dInput[i] * saved.dropScale()[i];
         }
+    }
+
+    /** {@link Ops#weightGradient} with the rows of dw shared out among the kernels' threads (same bits). */
+    private void weightGradient(float[] dy, float[] x, int m, int n, int k, float scale, float[] dw) {
+        int tasks = Math.min(kernels.threads(), Math.ceilDiv(n, 4));
+        int rowsPerTask = Math.ceilDiv(Math.ceilDiv(n, tasks), 4) * 4; // whole 4-row blocks, as Ops computes them
+        kernels.parallelFor(tasks, task -> Ops.weightGradient(dy, x, m, n, k, scale, dw, Math.min(n, task * rowsPerTask),
+                Math.min(n, (task + 1) * rowsPerTask)));
     }
 
     // ---------------------------------------------------------------- attention

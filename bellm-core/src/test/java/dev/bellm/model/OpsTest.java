@@ -22,6 +22,10 @@ class OpsTest {
         float scale = 0.75f;
         float[] dw = initial.clone();
         Ops.weightGradient(dy, x, m, n, k, scale, dw);
+        float[] byRanges = initial.clone(); // rows in two ranges, the first not a multiple of the 4-row blocks
+        int split = Math.min(n, 5);
+        Ops.weightGradient(dy, x, m, n, k, scale, byRanges, split, n);
+        Ops.weightGradient(dy, x, m, n, k, scale, byRanges, 0, split);
         for (int j = 0; j < n; j++) {
             for (int c = 0; c < k; c++) {
                 // the contract: (scale·dy)·x added with t increasing, one rounding per multiply and per add
@@ -35,6 +39,7 @@ class OpsTest {
                 }
                 String where = "dw[" + j + ", " + c + "]";
                 assertEquals(Float.floatToIntBits(inOrder), Float.floatToIntBits(dw[j * k + c]), where + " bits");
+                assertEquals(Float.floatToIntBits(inOrder), Float.floatToIntBits(byRanges[j * k + c]), where + " by ranges");
                 assertEquals(exact, dw[j * k + c], 1e-6 * magnitude + 1e-30, where);
             }
         }
