@@ -29,6 +29,11 @@ import static dev.bellm.kernels.MicroKernels.FWD_ROWS;
  * {@link MicroKernels} fixes, whatever m, the tiling or the thread count: a row of x gives the same bits alone or
  * in any batch.
  *
+ * <p>When k is at most {@link #OUTER_MAX_K} (small models, LoRA's B), the forward takes another path, chosen by k
+ * alone so that a given w always takes the same one: outer products as in the backward, with w transposed once per
+ * call and x read in place (see {@code OuterPlan}). There each output is one lane summed with c increasing, so it
+ * too gives a row the same bits alone or in any batch.
+ *
  * <p>Backward shapes: dy [m, n], w [n, k], dx [m, k]. Each task takes a column tile of {@link #BWD_TILE_COLS}
  * columns of dx, converts w's columns in blocks of {@link #BWD_N_BLOCK} rows and, for each row tile of
  * {@link #BWD_TILE_ROWS} rows, runs the 2×32 micro-kernel with j increasing. Tasks write disjoint parts of dx,
@@ -47,6 +52,13 @@ public final class VectorKernels implements Kernels, AutoCloseable {
     static final int BWD_TILE_COLS = 4 * BWD_WIDTH;
     /** Rows of w per converted backward block: one 32-column group of it (16 KiB) stays in L1 while the panels pass. */
     static final int BWD_N_BLOCK = 128;
+    /**
+     * Forward matmuls with rows this short (k, shared by every row of x) take the outer-product path, where folding
+     * each output's 8 lanes and packing x would cost as much as the multiply-adds themselves.
+     */
+    static final int OUTER_MAX_K = 256;
+    /** Rows of x (and y) per task of the outer-product forward. */
+    static final int OUTER_TILE_ROWS = 64;
     /** Below this many multiply-adds a matmul runs on the calling thread: waking the pool would cost more. */
     static final long SERIAL_WORK = 1L << 17;
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
@@ -107,12 +119,18 @@ public final class VectorKernels implements Kernels, AutoCloseable {
         checkLength("matmul", w, "x", x, m, k, "m·k");
         checkLength("matmul", w, "y", y, m, n, "m·n");
         if (m == 0) return;
+        boolean parallel = (long) m * n * k >= SERIAL_WORK;
+        if (k <= OUTER_MAX_K) {
+            // decided by k alone, so every row of a given w takes the same path, whatever m
+            OuterPlan plan = OuterPlan.of(x, m, w, y);
+            run(plan.groups * plan.rowTiles, plan::tile, parallel);
+            return;
+        }
         long packedSize = (long) m * Math.ceilDiv(k, 8) * 8;
         if (packedSize > MAX_ARRAY) {
             throw new IllegalArgumentException("matmul with " + w + ": " + m + " rows of x padded to "
                     + Math.ceilDiv(k, 8) * 8 + " floats exceed one Java array; call it on fewer rows at a time");
         }
-        boolean parallel = (long) m * n * k >= SERIAL_WORK;
         // the calling thread owns the packed x for this call; the tasks only read it
         float[] panels = SCRATCH.get().xPanels((int) packedSize);
         ForwardPlan plan = ForwardPlan.of(x, m, w, y, panels, parallel ? threads : 1);
@@ -249,6 +267,58 @@ public final class VectorKernels implements Kernels, AutoCloseable {
         }
     }
 
+    /**
+     * The forward for k ≤ {@link #OUTER_MAX_K}, in the backward pass's outer-product form: {@code y[i, j] = Σ_c
+     * x[i, c]·w[j, c]} with one lane per output and c increasing, one fused multiply-add per step, by the 2×32
+     * backward micro-kernels. w is converted and transposed once per call, by the calling thread, into groups of 32
+     * outputs {@code [group][k][32]} (zeros past n); x is read in place. Tasks are (group, tile of
+     * {@link #OUTER_TILE_ROWS} rows) pairs, each writing its own block of y. A row of y gets the same bits whichever
+     * kernel, tile or thread computes it.
+     */
+    private record OuterPlan(float[] x, int m, float[] y, float[] transposed, int n, int k, int groups, int rowTiles) {
+        static OuterPlan of(float[] x, int m, Matrix w, float[] y) {
+            int n = w.rows, k = w.cols, groups = Math.ceilDiv(n, BWD_WIDTH);
+            Scratch s = SCRATCH.get();
+            float[] row = s.wRow(Math.ceilDiv(k, 8) * 8);
+            float[] transposed = s.transposed(groups * k * BWD_WIDTH);
+            for (int j = 0; j < n; j++) {
+                WeightChunks.convert(w, j, 0, k, Math.ceilDiv(k, 8), row, 0, 8);
+                int at = (j / BWD_WIDTH) * k * BWD_WIDTH + j % BWD_WIDTH;
+                for (int c = 0; c < k; c++) transposed[at + c * BWD_WIDTH] = row[c];
+            }
+            int lastGroup = (groups - 1) * k * BWD_WIDTH;
+            for (int j = n; j < groups * BWD_WIDTH; j++) {
+                for (int c = 0; c < k; c++) transposed[lastGroup + c * BWD_WIDTH + j % BWD_WIDTH] = 0f;
+            }
+            return new OuterPlan(x, m, y, transposed, n, k, groups, Math.ceilDiv(m, OUTER_TILE_ROWS));
+        }
+
+        /** Rows of tile {@code index % rowTiles} × the 32 outputs of group {@code index / rowTiles}. */
+        void tile(int index) {
+            int group = index / rowTiles, i0 = (index % rowTiles) * OUTER_TILE_ROWS, rows = Math.min(OUTER_TILE_ROWS, m - i0);
+            int j0 = group * BWD_WIDTH, cols = Math.min(BWD_WIDTH, n - j0), wo = group * k * BWD_WIDTH;
+            // a whole group accumulates in y itself; the last, narrower one in a 32-wide scratch tile
+            boolean inPlace = cols == BWD_WIDTH;
+            float[] out = inPlace ? y : SCRATCH.get().dxTile(rows * BWD_WIDTH);
+            int outRow = inPlace ? n : BWD_WIDTH;
+            for (int r = 0; r < rows; r++) {
+                int o = inPlace ? (i0 + r) * n + j0 : r * BWD_WIDTH;
+                Arrays.fill(out, o, o + BWD_WIDTH, 0f);
+            }
+            for (int r = 0; r < rows; r += BWD_ROWS) {
+                int xo = (i0 + r) * k, o = inPlace ? (i0 + r) * n + j0 : r * BWD_WIDTH;
+                if (rows - r >= BWD_ROWS) {
+                    MicroKernels.backward2x4(x, xo, k, k, transposed, wo, out, o, outRow);
+                } else {
+                    MicroKernels.backward1x4(x, xo, k, transposed, wo, out, o);
+                }
+            }
+            if (!inPlace) {
+                for (int r = 0; r < rows; r++) System.arraycopy(out, r * BWD_WIDTH, y, (i0 + r) * n + j0, cols);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- backward
 
     @Override
@@ -355,6 +425,8 @@ public final class VectorKernels implements Kernels, AutoCloseable {
         private float[] accumulators = new float[0];
         private float[] dxTile = new float[0];
         private float[] wBlock = new float[0];
+        private float[] wRow = new float[0];
+        private float[] transposed = new float[0];
 
         float[] xPanels(int size) {
             if (xPanels.length < size) xPanels = new float[size];
@@ -379,6 +451,16 @@ public final class VectorKernels implements Kernels, AutoCloseable {
         float[] wBlock(int size) {
             if (wBlock.length < size) wBlock = new float[size];
             return wBlock;
+        }
+
+        float[] wRow(int size) {
+            if (wRow.length < size) wRow = new float[size];
+            return wRow;
+        }
+
+        float[] transposed(int size) {
+            if (transposed.length < size) transposed = new float[size];
+            return transposed;
         }
     }
 

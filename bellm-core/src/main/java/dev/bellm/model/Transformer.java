@@ -4,7 +4,6 @@ import dev.bellm.kernels.Kernels;
 import dev.bellm.tensor.Matrix;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * The decoder forward (and backward) pass for LLaMA, Mistral, Qwen2, Qwen3 and llama2.c checkpoints, with
@@ -313,14 +312,9 @@ public final class Transformer {
         float[] dropScale = null;
         if (dropout != null && dropout.p() > 0) {
             int n = m * lin.in();
-            SplittableRandom rng = new SplittableRandom(dropout.seed() * 1_000_003L + layer * 31L + p);
-            float keep = (float) (1 / (1 - dropout.p()));
             input = new float[n];
             dropScale = new float[n];
-            for (int i = 0; i < n; i++) {
-                dropScale[i] = rng.nextDouble() < dropout.p() ? 0f : keep;
-                input[i] = x[i] * dropScale[i];
-            }
+            Ops.dropout(x, n, dropout.p(), dropout.seed() * 1_000_003L + layer * 31L + p, input, dropScale);
         }
         float[] xa = new float[m * lora.rank()];
         kernels.matmul(input, m, lora.a(), xa);
@@ -338,12 +332,12 @@ public final class Transformer {
         LoraInput saved = a.loraInputs[p];
         int r = lora.rank();
         // dB += scale·dyᵀ·xa
-        Ops.weightGradient(dy, saved.xa(), m, lin.out(), r, lora.scale(), grads.dB[layer][p]);
+        weightGradient(dy, saved.xa(), m, lin.out(), r, lora.scale(), grads.dB[layer][p]);
         float[] dxa = new float[m * r];
         kernels.matmulBackward(dy, m, lora.b(), dxa);
         for (int i = 0; i < dxa.length; i++) dxa[i] *= lora.scale();
         // dA += dxaᵀ·input
-        Ops.weightGradient(dxa, saved.input(), m, r, lin.in(), 1f, grads.dA[layer][p]);
+        weightGradient(dxa, saved.input(), m, r, lin.in(), 1f, grads.dA[layer][p]);
         if (saved.dropScale() == null) {
             kernels.matmulBackward(dxa, m, lora.a(), dx);
         } else {
@@ -351,6 +345,14 @@ public final class Transformer {
             kernels.matmulBackward(dxa, m, lora.a(), dInput);
             for (int i = 0; i < dInput.length; i++) dx[i] += dInput[i] * saved.dropScale()[i];
         }
+    }
+
+    /** {@link Ops#weightGradient} with the rows of dw shared out among the kernels' threads (same bits). */
+    private void weightGradient(float[] dy, float[] x, int m, int n, int k, float scale, float[] dw) {
+        int tasks = Math.min(kernels.threads(), Math.ceilDiv(n, 4));
+        int rowsPerTask = Math.ceilDiv(Math.ceilDiv(n, tasks), 4) * 4; // whole 4-row blocks, as Ops computes them
+        kernels.parallelFor(tasks, task -> Ops.weightGradient(dy, x, m, n, k, scale, dw, Math.min(n, task * rowsPerTask),
+                Math.min(n, (task + 1) * rowsPerTask)));
     }
 
     // ---------------------------------------------------------------- attention
@@ -381,41 +383,42 @@ public final class Transformer {
         kernels.parallelFor(batch.size() * config.numKvHeads(), task -> {
             int s = task / config.numKvHeads(), g = task % config.numKvHeads();
             int t0 = batch.offsets()[s], len = batch.length(s);
-            int keyRow0 = cache == null ? t0 : 0, totalKeys = past + len;
-            // keys and values of this KV head transposed to [hd, keys], so every loop below runs over keys
-            float[] kt = transposeHead(ks, keyRow0, totalKeys, kvd, g * hd, hd);
-            float[] vt = transposeHead(vs, keyRow0, totalKeys, kvd, g * hd, hd);
-            float[] scratch = a.keep ? null : new float[totalKeys];
+            int keyRow0 = cache == null ? t0 : 0, totalKeys = past + len, width = VectorMath.padded(totalKeys);
+            // keys of this KV head transposed to [hd, width], zero-padded, so the scores run over keys a vector at a
+            // time; the values are summed in place, a vector of columns at a time
+            float[] kt = transposeHead(ks, keyRow0, totalKeys, width, kvd, g * hd, hd);
+            float[] p = new float[width];
             for (int head = g * group; head < (g + 1) * group; head++) {
                 for (int i = 0; i < len; i++) {
                     int qo = (t0 + i) * qd + head * hd;
                     int nKeys = bidirectional ? totalKeys : past + i + 1;
-                    float[] p = a.keep ? a.attProbs : scratch;
-                    int pOff = a.keep ? po[s] + (head * len + i) * totalKeys : 0;
-                    Arrays.fill(p, pOff, pOff + nKeys, 0f);
-                    for (int c = 0; c < hd; c++) VectorMath.axpy(a.q[qo + c] * scale, kt, c * totalKeys, p, pOff, nKeys);
-                    VectorMath.softmax(p, pOff, nKeys);
-                    for (int c = 0; c < hd; c++) a.attOut[qo + c] = VectorMath.dot(p, pOff, vt, c * totalKeys, nKeys);
+                    VectorMath.scores(a.q, qo, scale, kt, width, hd, p, nKeys);
+                    VectorMath.softmax(p, nKeys);
+                    if (a.keep) System.arraycopy(p, 0, a.attProbs, po[s] + (head * len + i) * totalKeys, nKeys);
+                    VectorMath.weightedSum(p, nKeys, vs, keyRow0 * kvd + g * hd, kvd, hd, a.attOut, qo);
                 }
             }
         });
     }
 
-    /** Rows [row0, row0 + n) of the head at column {@code col} (width hd) of x [*, stride], as [hd, n]. */
-    private static float[] transposeHead(float[] x, int row0, int n, int stride, int col, int hd) {
-        float[] t = new float[hd * n];
+    /**
+     * Rows [row0, row0 + n) of the head at column {@code col} (width hd) of x [*, stride], as [hd, width]: row c holds
+     * column c of the head for the n rows, then zeros up to width.
+     */
+    private static float[] transposeHead(float[] x, int row0, int n, int width, int stride, int col, int hd) {
+        float[] t = new float[hd * width];
         for (int j = 0; j < n; j++) {
             int o = (row0 + j) * stride + col;
-            for (int c = 0; c < hd; c++) t[c * n + j] = x[o + c];
+            for (int c = 0; c < hd; c++) t[c * width + j] = x[o + c];
         }
         return t;
     }
 
-    /** Adds {@code t} [hd, n] back into rows [row0, row0 + n) of the head at column {@code col} of x [*, stride]. */
-    private static void addTransposedHead(float[] t, float[] x, int row0, int n, int stride, int col, int hd) {
+    /** Adds {@code h} [n, hd] into rows [row0, row0 + n) of the head at column {@code col} of x [*, stride]. */
+    private static void addHead(float[] h, float[] x, int row0, int n, int stride, int col, int hd) {
         for (int j = 0; j < n; j++) {
             int o = (row0 + j) * stride + col;
-            for (int c = 0; c < hd; c++) x[o + c] += t[c * n + j];
+            for (int c = 0; c < hd; c++) x[o + c] += h[j * hd + c];
         }
     }
 
@@ -439,30 +442,26 @@ public final class Transformer {
         int[] po = probOffsets(batch);
         kernels.parallelFor(batch.size() * config.numKvHeads(), task -> {
             int s = task / config.numKvHeads(), g = task % config.numKvHeads();
-            int t0 = batch.offsets()[s], len = batch.length(s);
-            float[] kt = transposeHead(a.k, t0, len, kvd, g * hd, hd);
-            float[] vt = transposeHead(a.v, t0, len, kvd, g * hd, hd);
-            float[] dkt = new float[hd * len], dvt = new float[hd * len], ds = new float[len];
+            int t0 = batch.offsets()[s], len = batch.length(s), width = VectorMath.padded(len), col = g * hd;
+            // values transposed to [hd, width] for dp over keys a vector at a time; the rest runs along head columns
+            float[] vt = transposeHead(a.v, t0, len, width, kvd, col, hd);
+            float[] dkHead = new float[len * hd], dvHead = new float[len * hd], ds = new float[width], dqRow = new float[hd];
             for (int head = g * group; head < (g + 1) * group; head++) {
                 for (int i = 0; i < len; i++) {
                     int qo = (t0 + i) * qd + head * hd;
                     int nKeys = bidirectional ? len : i + 1;
                     int pOff = po[s] + (head * len + i) * len;
-                    Arrays.fill(ds, 0, nKeys, 0f);
-                    for (int c = 0; c < hd; c++) {
-                        VectorMath.axpy(dOut[qo + c], vt, c * len, ds, 0, nKeys);           // dp_j = dout·v_j
-                        VectorMath.axpy(dOut[qo + c], a.attProbs, pOff, dvt, c * len, nKeys); // dv_j += p_j·dout
-                    }
+                    VectorMath.scores(dOut, qo, 1f, vt, width, hd, ds, nKeys); // dp_j = dout·v_j
+                    for (int j = 0; j < nKeys; j++) VectorMath.axpy(a.attProbs[pOff + j], dOut, qo, dvHead, j * hd, hd);
                     float dot = VectorMath.dot(a.attProbs, pOff, ds, 0, nKeys);
                     for (int j = 0; j < nKeys; j++) ds[j] = a.attProbs[pOff + j] * (ds[j] - dot) * scale;
-                    for (int c = 0; c < hd; c++) {
-                        dq[qo + c] += VectorMath.dot(ds, 0, kt, c * len, nKeys);
-                        VectorMath.axpy(a.q[qo + c], ds, 0, dkt, c * len, nKeys);
-                    }
+                    VectorMath.weightedSum(ds, nKeys, a.k, t0 * kvd + col, kvd, hd, dqRow, 0); // Σ ds_j·k_j
+                    for (int c = 0; c < hd; c++) dq[qo + c] += dqRow[c];
+                    for (int j = 0; j < nKeys; j++) VectorMath.axpy(ds[j], a.q, qo, dkHead, j * hd, hd);
                 }
             }
-            addTransposedHead(dkt, dk, t0, len, kvd, g * hd, hd);
-            addTransposedHead(dvt, dv, t0, len, kvd, g * hd, hd);
+            addHead(dkHead, dk, t0, len, kvd, col, hd);
+            addHead(dvHead, dv, t0, len, kvd, col, hd);
         });
     }
 }

@@ -107,12 +107,16 @@ class VectorKernelsTest {
         }
     }
 
-    /** The same row gives the same bits alone, at any position in any batch, and on any thread count. */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dtypes")
-    void rowsAreBatchInvariantBitForBit(DType dtype) {
-        Random rnd = new Random(2024 + dtype.ordinal());
-        int n = 70, k = 1037;
+    /**
+     * The same row gives the same bits alone, at any position in any batch, and on any thread count: on the packed
+     * dot-product path (k = 1037) and on the outer-product path for short rows (k = 200, 64), whose last group of
+     * outputs (n = 70) is narrower than 32.
+     */
+    @ParameterizedTest(name = "{0} k={1}")
+    @MethodSource("dtypesAndRowLengths")
+    void rowsAreBatchInvariantBitForBit(DType dtype, int k) {
+        Random rnd = new Random(2024 + dtype.ordinal() + k);
+        int n = 70;
         Matrix w = matrix(dtype, n, k, rnd, false);
         for (int m : new int[] {1, 2, 3, 4, 7, 33, 49, 97}) {
             float[] x = values(m * k, rnd);
@@ -148,6 +152,10 @@ class VectorKernelsTest {
                 assertBitsEqual(alone, 0, batched, i * k, k, "m=" + m + ", row " + i + " alone vs in the batch");
             }
         }
+    }
+
+    static Stream<Arguments> dtypesAndRowLengths() {
+        return dtypes().flatMap(t -> Stream.of(Arguments.of(t, 1037), Arguments.of(t, 200), Arguments.of(t, 64)));
     }
 
     static Stream<DType> dtypes() {
