@@ -24,7 +24,8 @@ final class Plots {
     static void line(Path png, String title, String xLabel, String yLabel, List<Series> series) throws IOException {
         XYChart chart = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSE);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
         Map<String, Integer> seen = new LinkedHashMap<>();
         for (Series s : series) {
             if (s.x().isEmpty()) continue;
