@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The matmuls of small models and of LoRA adapters, where packing, tiling and thread hand-off weigh as much as the
- * arithmetic: forward {@code y[m, n] = x[m, k]·wᵀ} and backward {@code dx[m, k] += dy[m, n]·w}, fp32 weights.
+ * arithmetic: forward {@code y[m, n] = x[m, k]·wᵀ} and backward {@code dx[m, k] += dy[m, n]·w}, weights stored as {@code dtype}.
  * {@code shape} is {@code m x n x k}. The defaults are stories260K's projections at m = 1152 tokens (a training
  * step of 16 pairs): q/o (64×64), k/v (32×64), gate/up (172×64), down (64×172), LoRA A and B of rank 32 (32×64,
  * 64×32); and the 100M model's LoRA B of up_proj (2048×32). Counters as in {@link GemmBenchmark}.
@@ -36,6 +36,9 @@ import java.util.concurrent.TimeUnit;
 public class SmallGemmBenchmark {
     @Param({"1152x64x64", "1152x32x64", "1152x172x64", "1152x64x172", "1152x64x32", "1152x2048x32"})
     public String shape;
+
+    @Param("F32")
+    public DType dtype;
 
     @Param("2")
     public int threads;
@@ -54,7 +57,7 @@ public class SmallGemmBenchmark {
         Random rnd = new Random(42);
         x = gaussians(m * k, rnd, 1);
         dy = gaussians(m * n, rnd, 1);
-        w = Matrix.of("bench.weight", DType.F32, n, k, gaussians(n * k, rnd, 0.05f));
+        w = Matrix.of("bench.weight", dtype, n, k, gaussians(n * k, rnd, 0.05f));
         y = new float[m * n];
         dx = new float[m * k];
         kernels = new VectorKernels(threads);

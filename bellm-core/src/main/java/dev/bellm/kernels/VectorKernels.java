@@ -234,9 +234,7 @@ public final class VectorKernels implements Kernels, AutoCloseable {
                     int yo = (i0 + r) * n + j0;
                     for (int g = 0; g < cols; g += 8) {
                         int lo = (g / FWD_COLS) * stripAcc + r * FWD_COLS * 8;
-                        FloatVector sums = MicroKernels.reduce8(acc, lo, lo + stripAcc);
-                        if (cols - g >= 8) sums.intoArray(y, yo + g);
-                        else sums.intoArray(y, yo + g, F8.indexInRange(0, cols - g));
+                        MicroKernels.reduce8(acc, lo, lo + stripAcc, y, yo + g, cols - g);
                     }
                 }
             }

@@ -45,10 +45,10 @@ final class WeightChunks {
                 }
             }
             case BF16 -> {
-                for (int q = 0; q < full; q++) bf16Chunk(seg, element + 8L * q).intoArray(dst, off + q * stride);
+                for (int q = 0; q < full; q++) bf16Chunk(seg, element + 8L * q, dst, off + q * stride);
             }
             case F16 -> {
-                for (int q = 0; q < full; q++) f16Chunk(seg, element + 8L * q).intoArray(dst, off + q * stride);
+                for (int q = 0; q < full; q++) f16Chunk(seg, element + 8L * q, dst, off + q * stride);
             }
         }
         for (int q = full; q < chunks; q++) {
@@ -59,19 +59,23 @@ final class WeightChunks {
         }
     }
 
-    /** bf16 is the top half of an f32: widen to int and shift left by 16. */
-    private static FloatVector bf16Chunk(MemorySegment seg, long element) {
+    /**
+     * bf16 is the top half of an f32: widen to int and shift left by 16. Stored here rather than returned: a vector
+     * returned from a call C2 does not inline is boxed (see {@link MicroKernels#reduce8}).
+     */
+    private static void bf16Chunk(MemorySegment seg, long element, float[] dst, int off) {
         ShortVector bits = ShortVector.fromMemorySegment(S8, seg, element * 2, ByteOrder.LITTLE_ENDIAN);
         IntVector wide = (IntVector) bits.convertShape(VectorOperators.S2I, I8, 0);
-        return wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, off);
     }
 
     /**
      * f16 to f32 exactly, without a table or branches: move exponent and mantissa into f32 position and multiply
      * by 2^112, which rescales the exponent and also normalises subnormals; magnitudes with the f16 exponent all
      * ones (infinities, NaNs) get the f32 exponent all ones ORed in, keeping the NaN payload; then the sign goes back.
+     * Stored here, like {@link #bf16Chunk}.
      */
-    private static FloatVector f16Chunk(MemorySegment seg, long element) {
+    private static void f16Chunk(MemorySegment seg, long element, float[] dst, int off) {
         ShortVector bits = ShortVector.fromMemorySegment(S8, seg, element * 2, ByteOrder.LITTLE_ENDIAN);
         IntVector wide = (IntVector) bits.convertShape(VectorOperators.S2I, I8, 0);
         IntVector magnitude = wide.lanewise(VectorOperators.AND, 0x7fff);
@@ -82,6 +86,7 @@ final class WeightChunks {
         IntVector infOrNan = magnitude.add(0x400).lanewise(VectorOperators.AND, 0x8000)
                 .lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 8)
                 .lanewise(VectorOperators.AND, 0x7f800000);
-        return finite.lanewise(VectorOperators.OR, infOrNan).lanewise(VectorOperators.OR, sign).reinterpretAsFloats();
+        finite.lanewise(VectorOperators.OR, infOrNan).lanewise(VectorOperators.OR, sign).reinterpretAsFloats()
+                .intoArray(dst, off);
     }
 }
