@@ -15,16 +15,11 @@ package dev.bellm.train.loss;
  * ‖z‖ and ‖w‖ are norms of whole rows. A pair with an all-zero row has no angle and is rejected.
  * At {@code Σ re(q) + Σ im(q) = 0} the gradient of |·| is taken as 0, as torch does.
  */
-public final class AngleLoss implements Loss {
+public record AngleLoss(double tau) implements Loss {
     private static final String NAME = "angle loss";
-    private final double tau;
 
-    public AngleLoss(double tau) {
-        this.tau = LossInputs.requireTau(NAME, tau);
-    }
-
-    public double tau() {
-        return tau;
+    public AngleLoss {
+        LossInputs.requireTau(NAME, tau);
     }
 
     /**

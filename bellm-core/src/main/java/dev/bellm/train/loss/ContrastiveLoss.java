@@ -16,16 +16,11 @@ import java.util.Arrays;
  *
  * Labels are not used and may be null.
  */
-public final class ContrastiveLoss implements Loss {
+public record ContrastiveLoss(double tau) implements Loss {
     private static final String NAME = "contrastive loss";
-    private final double tau;
 
-    public ContrastiveLoss(double tau) {
-        this.tau = LossInputs.requireTau(NAME, tau);
-    }
-
-    public double tau() {
-        return tau;
+    public ContrastiveLoss {
+        LossInputs.requireTau(NAME, tau);
     }
 
     /** Shapes: x [3B, dim] triplets (text, positive, negative), labels ignored, gradOut [3B, dim] or null. */

@@ -11,16 +11,11 @@ package dev.bellm.train.loss;
  * Labels may be graded (STS scores) or binary; only their order matters. When no two pairs have
  * different labels there is nothing to rank and {@code L = log 1 = 0} with a zero gradient.
  */
-public final class CosineLoss implements Loss {
+public record CosineLoss(double tau) implements Loss {
     private static final String NAME = "cosine loss";
-    private final double tau;
 
-    public CosineLoss(double tau) {
-        this.tau = LossInputs.requireTau(NAME, tau);
-    }
-
-    public double tau() {
-        return tau;
+    public CosineLoss {
+        LossInputs.requireTau(NAME, tau);
     }
 
     /** Shapes: x [2B, dim] zigzag pairs, labels [2B] (each pair's label twice), gradOut [2B, dim] or null. */

@@ -17,16 +17,11 @@ import java.util.Arrays;
  * (The reference truncates labels to int and matches row indices multiplied by them, which gives
  * accidental targets for graded labels; graded labels are refused here instead.)
  */
-public final class InBatchNegativeLoss implements Loss {
+public record InBatchNegativeLoss(double tau) implements Loss {
     private static final String NAME = "in-batch negative loss";
-    private final double tau;
 
-    public InBatchNegativeLoss(double tau) {
-        this.tau = LossInputs.requireTau(NAME, tau);
-    }
-
-    public double tau() {
-        return tau;
+    public InBatchNegativeLoss {
+        LossInputs.requireTau(NAME, tau);
     }
 
     /** Shapes: x [2B, dim] zigzag pairs, labels [2B] of 0/1 (each pair's label twice), gradOut [2B, dim] or null. */
