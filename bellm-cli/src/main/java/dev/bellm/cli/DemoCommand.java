@@ -35,8 +35,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"The whole BeLLM method on one model, end to end: evaluate the frozen causal model, make its top layers",
-                "bidirectional, train LoRA adapters with the AnglE objective on NLI triplets, evaluate again, and report.",
+        description = {"The whole BeLLM method on one model, end to end.",
+                "Evaluates the frozen causal model, makes its top layers bidirectional, trains LoRA adapters with the AnglE",
+                "objective on NLI triplets, evaluates again, and reports.",
                 "Default model: stories260K from the data directory (a real 260K-parameter LLaMA); finishes in minutes on 2 cores."},
         footer = {"", "Examples:", "  ./bellm demo", "  ./bellm demo --steps 300 --bidirectional-from 2 --output runs/demo-deeper"})
 final class DemoCommand implements Callable<Integer> {

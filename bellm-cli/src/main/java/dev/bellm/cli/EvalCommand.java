@@ -24,8 +24,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Evaluate an encoder on SentEval: STS12-16, STS-B, SICK-R (Spearman x100 of cosine similarity)",
-                "and the transfer probes (MR, CR, SUBJ, MPQA, SST2, TREC, MRPC). Prints the paper-style table, writes JSON."},
+        description = {"Evaluate an encoder on the SentEval STS and transfer tasks.",
+                "STS12-16, STS-B, SICK-R (Spearman x100 of cosine similarity) and the transfer probes (MR, CR, SUBJ, MPQA,",
+                "SST2, TREC, MRPC). Prints the paper-style table, writes JSON."},
         footer = {"", "Examples:",
                 "  ./bellm eval --model ../shared/models/stories260K/stories260K.bin --pooling mean --output results.json",
                 "  ./bellm eval --model DIR --adapter out/adapter --bidirectional-from 30 --bellm-prompt --tasks stsb --split dev --output dev.json"})

@@ -31,7 +31,8 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 @Command(name = "sweep", mixinStandardHelpOptions = true,
-        description = {"The BeLLM experiments, for any model with L layers:",
+        description = {"Find the turning point: STS against bidirectional depth and against truncation depth.",
+                "The BeLLM experiments, for any model with L layers:",
                 "- STS score against the number k of bidirectional top layers (k = 0..L, that is",
                 "  --bidirectional-from L-k; k = 0 is causal), for each pooling, frozen and after",
                 "  identical LoRA training (runs/k<k>-<pooling>/);",
