@@ -7,10 +7,11 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 
 /**
- * Vectorised loops over contiguous float runs, for attention (where the runs go over keys). Only IEEE lane-wise
- * arithmetic is used: no {@code reduceLanes(ADD)} and no {@code lanewise(EXP)}, whose results differ between
- * the interpreted and the compiled code. So a sequence's result depends on nothing but its own numbers: not on
- * the batch around it, the thread, or how warm the JIT is.
+ * Vectorised loops over contiguous float runs, for attention (the runs go over keys, or over a head's columns) and
+ * SwiGLU ({@link #exp}). Only IEEE lane-wise arithmetic is used, and {@code reduceLanes} only for MAX: no
+ * {@code reduceLanes(ADD)} and no {@code lanewise(EXP)}, whose results differ between the interpreted and the
+ * compiled code. So a sequence's result depends on nothing but its own numbers: not on the batch around it, the
+ * thread, or how warm the JIT is.
  */
 final class VectorMath {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
