@@ -1,5 +1,6 @@
 package dev.bellm.cli;
 
+import dev.bellm.io.AtomicFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -7,14 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /** Small file helpers shared by the commands. */
 final class Cli {
     private Cli() {}
 
     interface Writer {
-        void write(OutputStream out) throws Exception;
+        void write(OutputStream out) throws java.io.IOException;
     }
 
     static BufferedReader reader(Path file) throws IOException {
@@ -36,16 +36,6 @@ final class Cli {
     }
 
     static void writeAtomically(Path file, Writer writer) throws Exception {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try {
-            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp))) {
-                writer.write(out);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, writer::write);
     }
 }

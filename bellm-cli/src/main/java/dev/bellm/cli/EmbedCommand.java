@@ -55,7 +55,7 @@ final class EmbedCommand implements Callable<Integer> {
         return lines;
     }
 
-    private static void writeJsonLines(Embedder.Embeddings result, OutputStream out) throws Exception {
+    private static void writeJsonLines(Embedder.Embeddings result, OutputStream out) throws java.io.IOException {
         ObjectMapper json = new ObjectMapper().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
         PrintStream ps = new PrintStream(out, false, StandardCharsets.UTF_8);
         for (int i = 0; i < result.vectors().length; i++) {

@@ -1,14 +1,13 @@
 package dev.bellm.eval;
 
+import dev.bellm.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
@@ -39,7 +38,7 @@ public final class ResultsJson {
 
     /** Writes {@link #toJson} to {@code file} atomically, creating its folder. */
     public static void write(Path file, EvalResults results) throws IOException {
-        writeAtomically(file, toJson(results));
+        AtomicFiles.write(file, toJson(results).getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -62,7 +61,7 @@ public final class ResultsJson {
             score.put("hf_subset", "default");
             score.putArray("languages").add("eng-Latn");
             root.putObject("scores").putArray(mtebSplit(sts.split())).add(score);
-            writeAtomically(dir.resolve(task.mtebName + ".json"), write(root));
+            AtomicFiles.write(dir.resolve(task.mtebName + ".json"), write(root).getBytes(StandardCharsets.UTF_8));
         }
     }
 
@@ -116,15 +115,4 @@ public final class ResultsJson {
         }
     }
 
-    private static void writeAtomically(Path file, String text) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package dev.bellm.experiments;
 
+import dev.bellm.io.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bellm.embed.Embedder;
 import dev.bellm.embed.Pooling;
@@ -275,10 +276,10 @@ public final class Sweep {
     private void write(Path outDir, Map<String, Object> settings, List<SweepRow> rows, boolean rowsChanged) throws IOException {
         SweepSummary summary = SweepSummary.of(layers, rows);
         if (rowsChanged || !Files.exists(outDir.resolve(SweepFiles.CSV))) {
-            SweepFiles.writeAtomically(outDir.resolve(SweepFiles.CSV), SweepFiles.csv(rows).getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(outDir.resolve(SweepFiles.CSV), SweepFiles.csv(rows).getBytes(StandardCharsets.UTF_8));
         }
-        SweepFiles.writeAtomically(outDir.resolve(SweepFiles.MARKDOWN),
+        AtomicFiles.write(outDir.resolve(SweepFiles.MARKDOWN),
                 SweepFiles.markdown(settings, rows, summary).getBytes(StandardCharsets.UTF_8));
-        SweepFiles.writeAtomically(outDir.resolve(SweepFiles.JSON_FILE), SweepFiles.json(settings, rows, summary));
+        AtomicFiles.write(outDir.resolve(SweepFiles.JSON_FILE), SweepFiles.json(settings, rows, summary));
     }
 }

@@ -14,7 +14,6 @@ import dev.bellm.tensor.Matrix;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -332,13 +331,7 @@ public final class PeftAdapter {
 
         Files.createDirectories(dir);
         SafetensorsFile.write(dir.resolve(WEIGHTS_FILE), tensors, Map.of("format", "pt"));
-        Path tmp = Files.createTempFile(dir, CONFIG_FILE, ".tmp");
-        try {
-            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), config);
-            Files.move(tmp, dir.resolve(CONFIG_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(dir.resolve(CONFIG_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
     }
 
     private static void checkLora(Lora lora, int rank, double loraAlpha, boolean useRsLora, String module) {

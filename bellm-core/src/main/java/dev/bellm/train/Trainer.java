@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.bellm.embed.Embedder;
+import dev.bellm.io.AtomicFiles;
 import dev.bellm.io.PeftAdapter;
 import dev.bellm.io.SafetensorsFile;
 import dev.bellm.kernels.Kernels;
@@ -211,7 +212,7 @@ public final class Trainer {
         summary.put("tokens_per_second", result.tokensPerSecond());
         summary.put("initial_dev", initial);
         summary.put("best_dev", best);
-        writeAtomically(outDir.resolve("train.json"), JSON.writeValueAsBytes(summary));
+        AtomicFiles.write(outDir.resolve("train.json"), JSON.writeValueAsBytes(summary));
         return result;
     }
 
@@ -327,18 +328,9 @@ public final class Trainer {
                     .append(h.get("lr")).append(',').append(h.get("grad_norm")).append(',')
                     .append(h.get("dev") == null ? "" : h.get("dev")).append('\n');
         }
-        writeAtomically(file, sb.toString().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(file, sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void writeAtomically(Path file, byte[] content) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-        try {
-            Files.write(tmp, content);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
 
     private static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) return;
