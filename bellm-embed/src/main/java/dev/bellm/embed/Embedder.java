@@ -4,6 +4,7 @@ import dev.bellm.io.ModelLoader;
 import dev.bellm.io.PeftAdapter;
 import dev.bellm.kernels.Kernels;
 import dev.bellm.kernels.VectorKernels;
+import dev.bellm.kernels.VectorSupport;
 import dev.bellm.model.Batch;
 import dev.bellm.model.ModelWeights;
 import dev.bellm.model.Transformer;
@@ -237,7 +238,14 @@ public final class Embedder {
             return this;
         }
 
+        /**
+         * Loads the model and checks the settings.
+         *
+         * @throws VectorSupport.MissingVectorModuleException when the JVM was started without
+         *         {@code --add-modules jdk.incubator.vector} (the message gives the flags to add)
+         */
         public Embedder build() {
+            VectorSupport.require();
             if (batchSize <= 0) throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
             if (threads <= 0) throw new IllegalArgumentException("threads must be positive, got " + threads);
             if (prompt != null && !prompt.contains("{text}")) {
