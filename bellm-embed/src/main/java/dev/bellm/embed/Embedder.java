@@ -64,6 +64,32 @@ public final class Embedder {
         this.truncation = b.truncation;
     }
 
+    private Embedder(Embedder base, String prompt) {
+        this.transformer = base.transformer;
+        this.tokenizer = base.tokenizer;
+        this.bidirectionalFrom = base.bidirectionalFrom;
+        this.pooling = base.pooling;
+        this.prompt = prompt;
+        this.normalize = base.normalize;
+        this.batchSize = base.batchSize;
+        this.maxTokens = base.maxTokens;
+        this.truncation = base.truncation;
+    }
+
+    /**
+     * This encoder with another prompt template (null: the plain text), sharing its weights, tokenizer and
+     * kernels: one model loaded once can embed queries and documents with their own prompts.
+     */
+    public Embedder withPrompt(String template) {
+        if (template != null && !template.contains("{text}")) throw new IllegalArgumentException("prompt template must contain {text}: " + template);
+        return new Embedder(this, template);
+    }
+
+    /** The prompt template, or null when texts are embedded as they are. */
+    public String prompt() {
+        return prompt;
+    }
+
     public static Builder builder() {
         return new Builder();
     }
