@@ -32,36 +32,52 @@ final class EmbeddingService {
         this.slots = new Semaphore(options.maxConcurrentRequests());
     }
 
+    /** One of the {@code maxConcurrentRequests} places; closing it frees the place. */
+    final class Slot implements AutoCloseable {
+        private boolean released;
+
+        @Override
+        public void close() {
+            if (released) return;
+            released = true;
+            slots.release();
+            metrics.inFlight(inFlight());
+        }
+    }
+
     /**
-     * Embeds the request, holding one of the {@code maxConcurrentRequests} slots until it is answered.
-     *
-     * @param onSubmit receives the queued job, so the caller can cancel it when its client goes away
-     * @throws CancellationException when the job was cancelled
+     * Takes a place for a request from its arrival (body upload included) to its answer, or refuses it with 429
+     * when all {@code maxConcurrentRequests} are taken.
      */
-    Result embed(EmbedRequest request, Consumer<Batcher.Job> onSubmit) throws InterruptedException {
+    Slot admit() {
         if (!slots.tryAcquire()) {
             throw new ApiException(429, "the server has " + options.maxConcurrentRequests()
                     + " requests in flight; retry shortly", null, "model_overloaded");
         }
         metrics.inFlight(inFlight());
+        return new Slot();
+    }
+
+    /**
+     * Embeds an admitted request.
+     *
+     * @param onSubmit receives the queued job, so the caller can cancel it when its client goes away
+     * @throws CancellationException when the job was cancelled
+     */
+    Result embed(EmbedRequest request, Consumer<Batcher.Job> onSubmit) throws InterruptedException {
+        ServedEncoder.Model model = resolve(request.model());
+        int[][] sequences = tokens(request);
+        Batcher.Job job = batcher.submit(sequences, model.adapter());
+        onSubmit.accept(job);
+        float[][] pooled;
         try {
-            ServedEncoder.Model model = resolve(request.model());
-            int[][] sequences = tokens(request);
-            Batcher.Job job = batcher.submit(sequences, model.adapter());
-            onSubmit.accept(job);
-            float[][] pooled;
-            try {
-                pooled = job.get();
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("embedding failed: " + e.getCause(), e.getCause());
-            }
-            int tokens = 0;
-            for (int[] s : sequences) tokens += s.length;
-            return new Result(finish(pooled, request), model.name(), tokens);
-        } finally {
-            slots.release();
-            metrics.inFlight(inFlight());
+            pooled = job.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("embedding failed: " + e.getCause(), e.getCause());
         }
+        int tokens = 0;
+        for (int[] s : sequences) tokens += s.length;
+        return new Result(finish(pooled, request), model.name(), tokens);
     }
 
     int inFlight() {
@@ -128,7 +144,9 @@ final class EmbeddingService {
     void warmUp(List<String> texts) throws InterruptedException {
         for (String name : encoder.names()) {
             EmbedRequest r = new EmbedRequest(texts, Arrays.asList(new int[texts.size()][]), name, true, false, true, null, false);
-            embed(r, job -> {});
+            try (Slot slot = admit()) {
+                embed(r, job -> {});
+            }
         }
     }
 }

@@ -136,8 +136,12 @@ final class HttpApi extends Handler.Abstract {
     // ---------------------------------------------------------------- OpenAI
 
     private Reply openAiEmbeddings(Request request) throws IOException, InterruptedException {
-        EmbedRequest req = EmbedRequest.openAi(body(request), encoder.normalizes());
-        EmbeddingService.Result result = service.embed(req, job -> request.addFailureListener(failure -> job.cancel(false)));
+        EmbedRequest req;
+        EmbeddingService.Result result;
+        try (EmbeddingService.Slot slot = service.admit()) {
+            req = EmbedRequest.openAi(body(request), encoder.normalizes());
+            result = service.embed(req, job -> request.addFailureListener(failure -> job.cancel(false)));
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(64 + result.vectors().length * result.vectors()[0].length * 12);
         try (JsonGenerator g = json.createGenerator(out)) {
             g.writeStartObject();
@@ -192,8 +196,10 @@ final class HttpApi extends Handler.Abstract {
     // ---------------------------------------------------------------- text-embeddings-inference
 
     private Reply teiEmbed(Request request) throws IOException, InterruptedException {
-        EmbedRequest req = EmbedRequest.tei(body(request));
-        EmbeddingService.Result result = service.embed(req, job -> request.addFailureListener(failure -> job.cancel(false)));
+        EmbeddingService.Result result;
+        try (EmbeddingService.Slot slot = service.admit()) {
+            result = service.embed(EmbedRequest.tei(body(request)), job -> request.addFailureListener(failure -> job.cancel(false)));
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(16 + result.vectors().length * result.vectors()[0].length * 12);
         try (JsonGenerator g = json.createGenerator(out)) {
             g.writeStartArray();
