@@ -135,11 +135,30 @@ public final class Transformer {
 
     /** Forward pass for training: returns the final-norm hidden states and remembers what {@link #backward} needs. */
     public TrainingPass trainingForward(Batch batch, int bidirectionalFrom, LoraDropout dropout, float[] hiddenOut) {
+        return trainingForward(batch, inputEmbeddings(batch.tokens()), bidirectionalFrom, dropout, hiddenOut);
+    }
+
+    /** The embedding-table rows of {@code tokens}, [tokens, hidden]: the input of the first layer. */
+    public float[] inputEmbeddings(int[] tokens) {
+        float[] x = new float[tokens.length * config.hiddenSize()];
+        embed(tokens, x);
+        return x;
+    }
+
+    /**
+     * {@link #trainingForward(Batch, int, LoraDropout, float[])} from given input rows {@code inputs} [tokens, hidden]
+     * instead of the embedding table's rows of the batch's tokens (integrated gradients walks a path between them).
+     */
+    public TrainingPass trainingForward(Batch batch, float[] inputs, int bidirectionalFrom, LoraDropout dropout, float[] hiddenOut) {
         checkBidirectionalFrom(bidirectionalFrom);
         if (batch.adapters() != null) throw new IllegalArgumentException("per-sequence adapters are for inference; train one adapter at a time");
+        if (inputs.length != batch.tokenCount() * config.hiddenSize()) {
+            throw new IllegalArgumentException("inputs hold " + inputs.length + " values, not tokens x hidden = "
+                    + batch.tokenCount() + " x " + config.hiddenSize());
+        }
         TrainingPass pass = new TrainingPass(batch, bidirectionalFrom, dropout);
         Activations a = new Activations(batch.tokenCount(), false);
-        embed(batch.tokens(), a.x);
+        System.arraycopy(inputs, 0, a.x, 0, inputs.length);
         for (int l = 0; l < config.numLayers(); l++) {
             pass.layerInputs[l] = a.x.clone();
             layerForward(l, batch, l >= bidirectionalFrom, a, null, dropout);
@@ -155,10 +174,10 @@ public final class Transformer {
 
     /**
      * Backward pass from {@code dHidden} (gradient of the loss with respect to the final-norm hidden states,
-     * [tokens, hidden]) down to the LoRA matrices, accumulating into {@code grads}. Base weights are frozen and
-     * the embedding lookup gets no gradient.
+     * [tokens, hidden]) down to the LoRA matrices, accumulating into {@code grads}. Base weights are frozen; the
+     * gradient with respect to the first layer's input rows (the input embeddings) is returned, [tokens, hidden].
      */
-    public void backward(TrainingPass pass, float[] dHidden, LoraGradients grads) {
+    public float[] backward(TrainingPass pass, float[] dHidden, LoraGradients grads) {
         int t = pass.batch.tokenCount(), h = config.hiddenSize();
         float[] dx = new float[t * h];
         Ops.rmsnormBackward(dHidden, pass.finalInput, weights.norm(), pass.finalRstd, 0, t, h, dx);
@@ -168,6 +187,27 @@ public final class Transformer {
             layerForward(l, pass.batch, l >= pass.bidirectionalFrom, a, null, pass.dropout);
             dx = layerBackward(l, pass.batch, l >= pass.bidirectionalFrom, a, dx, grads);
         }
+        return dx;
+    }
+
+    /**
+     * The attention probabilities of every layer for a one-sequence batch: {@code [layer][head · len · len]}, row i of
+     * a head the weights query i puts on keys 0..len−1 (zero past i in a causal layer).
+     */
+    public float[][] attentionProbabilities(Batch batch, int bidirectionalFrom) {
+        checkBidirectionalFrom(bidirectionalFrom);
+        if (batch.size() != 1) throw new IllegalArgumentException("attention maps are for one sequence, got " + batch.size());
+        Activations a = new Activations(batch.tokenCount(), true);
+        embed(batch.tokens(), a.x);
+        float[][] maps = new float[config.numLayers()][];
+        for (int l = 0; l < config.numLayers(); l++) {
+            layerForward(l, batch, l >= bidirectionalFrom, a, null, null);
+            maps[l] = a.attProbs;
+            float[] next = a.out;
+            a.out = a.x;
+            a.x = next;
+        }
+        return maps;
     }
 
     // ---------------------------------------------------------------- one layer
