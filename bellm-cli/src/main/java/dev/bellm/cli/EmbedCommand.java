@@ -3,17 +3,15 @@ package dev.bellm.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bellm.embed.Embedder;
+import dev.bellm.io.TextLines;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -45,14 +43,9 @@ final class EmbedCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The input's lines, strictly UTF-8: a bad byte is an error naming the file (or standard input) and the line. */
     static List<String> readLines(String input) throws Exception {
-        BufferedReader r = input.equals("-") ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                : Cli.reader(Path.of(input));
-        List<String> lines = new ArrayList<>();
-        try (r) {
-            for (String line; (line = r.readLine()) != null; ) lines.add(line);
-        }
-        return lines;
+        return input.equals("-") ? TextLines.read(System.in, "standard input") : TextLines.read(Path.of(input));
     }
 
     private static void writeJsonLines(Embedder.Embeddings result, OutputStream out) throws java.io.IOException {

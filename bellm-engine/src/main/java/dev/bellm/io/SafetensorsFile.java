@@ -18,7 +18,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
 /**
@@ -381,15 +379,9 @@ public final class SafetensorsFile {
         int padded = (json.length + 7) / 8 * 8; // the format pads the header with spaces to 8-byte alignment
         ByteBuffer start = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).put(json);
         while (start.hasRemaining()) start.put((byte) ' ');
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        // not Files.createTempFile, which makes the file private to the user: this one gets the mode the umask gives
-        String random = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
-        Path tmp = dir.resolve("." + file.getFileName() + "." + random + ".tmp");
-        // opened before the try: should the name be taken after all, the other file must not be deleted
-        FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Path tmp = AtomicFiles.temporaryFileFor(file);
         try {
-            try (FileChannel out = channel) {
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 writeFully(out, start.flip());
                 for (StreamedTensor t : tensors) {
                     try (Arena arena = Arena.ofShared()) {
@@ -402,7 +394,7 @@ public final class SafetensorsFile {
                     }
                 }
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.commit(tmp, file);
         } finally {
             Files.deleteIfExists(tmp);
         }
