@@ -30,6 +30,12 @@ import java.util.function.IntConsumer;
 public final class Embedder {
     /** The prompt of the BeLLM paper and its released model. */
     public static final String BELLM_PROMPT = "The representative word for sentence {text} is:\"";
+    /**
+     * The longest input accepted unless {@link Builder#maxTokens} says otherwise (or the model's
+     * max_position_embeddings is smaller): attention is quadratic, and a config claiming 131072 positions should not
+     * make one stray 100k-token line run for minutes.
+     */
+    public static final int DEFAULT_MAX_TOKENS = 8192;
 
     /** What to do with a text longer than {@code maxTokens}. */
     public enum Truncation {
@@ -51,6 +57,8 @@ public final class Embedder {
     private final int batchSize;
     private final int maxTokens;
     private final Truncation truncation;
+    /** What produced the vectors, named when one is not finite. */
+    private final Object source;
 
     private Embedder(Builder b) {
         this.transformer = b.transformer;
@@ -62,6 +70,7 @@ public final class Embedder {
         this.batchSize = b.batchSize;
         this.maxTokens = b.maxTokens;
         this.truncation = b.truncation;
+        this.source = b.modelPath != null ? b.modelPath : transformer.config().architecture();
     }
 
     private Embedder(Embedder base, String prompt) {
@@ -146,6 +155,7 @@ public final class Embedder {
         for (int start = 0; start < n; start += batchSize) {
             int end = Math.min(n, start + batchSize);
             float[][] pooled = embedTokens(Arrays.copyOfRange(ids, start, end));
+            NonFiniteEmbeddingException.requireFinite(pooled, source, start);
             for (int i = start; i < end; i++) {
                 vectors[i] = pooled[i - start];
                 counts[i] = ids[i].length;
@@ -253,7 +263,10 @@ public final class Embedder {
             return this;
         }
 
-        /** Longest accepted input in tokens, prompt included; defaults to the model's max_position_embeddings. */
+        /**
+         * Longest accepted input in tokens, prompt included; defaults to {@link #DEFAULT_MAX_TOKENS} or the model's
+         * max_position_embeddings, whichever is smaller.
+         */
         public Builder maxTokens(int maxTokens) {
             this.maxTokensSetting = maxTokens;
             return this;
@@ -291,7 +304,8 @@ public final class Embedder {
                 }
                 bidirectionalFrom = bidirectionalFromSetting >= layers ? Transformer.CAUSAL : bidirectionalFromSetting;
             }
-            maxTokens = maxTokensSetting != null ? maxTokensSetting : weights.config().maxPositionEmbeddings();
+            maxTokens = maxTokensSetting != null ? maxTokensSetting
+                    : Math.min(DEFAULT_MAX_TOKENS, weights.config().maxPositionEmbeddings());
             if (maxTokens <= 0) throw new IllegalArgumentException("maxTokens must be positive, got " + maxTokens);
             transformer = new Transformer(weights, kernels != null ? kernels : new VectorKernels(threads));
             return new Embedder(this);

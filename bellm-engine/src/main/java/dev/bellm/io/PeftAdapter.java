@@ -75,6 +75,12 @@ public final class PeftAdapter {
         int rank = cfg.requirePositiveInt("r");
         double alpha = cfg.requirePositiveNumber("lora_alpha");
         boolean rsLora = cfg.booleanOr("use_rslora", false);
+        float scale;
+        try {
+            scale = Lora.scale(rank, alpha, rsLora);
+        } catch (IllegalArgumentException e) {
+            throw cfg.error(rank > Lora.MAX_RANK ? "r" : "lora_alpha", "is invalid: " + e.getMessage());
+        }
         if (cfg.booleanOr("fan_in_fan_out", false)) {
             throw cfg.error("fan_in_fan_out", "is true (Conv1D-style transposed weights); bellm needs it false, as for"
                     + " LLaMA/Mistral/Qwen linear layers");
@@ -99,8 +105,7 @@ public final class PeftAdapter {
             throw ModelLoader.pickledRefusal(dir.resolve("adapter_model.bin"));
         }
         SafetensorsFile file = SafetensorsFile.open(weightsFile);
-        double scale = rsLora ? alpha / Math.sqrt(rank) : alpha / rank;
-        Map<String, Lora> loras = readLoras(file, rank, (float) scale, targets, cfg.path());
+        Map<String, Lora> loras = readLoras(file, rank, scale, targets, cfg.path());
         return new PeftAdapter(weightsFile, rank, alpha, rsLora, targets, loras);
     }
 
