@@ -1,0 +1,41 @@
+package dev.bellm.tokenizer.hf;
+
+import dev.bellm.io.CheckpointException;
+
+import java.util.Map;
+
+/** A {@code tokenizer.json} model: one pre-tokenized word to token ids, and the vocabulary both ways. */
+interface Model {
+    /** Appends the ids of {@code word} (non-empty) to {@code out}. */
+    void tokenize(String word, IntList out);
+
+    /** The token with this id, or null. */
+    String tokenOf(int id);
+
+    /** The id of this token, or null. */
+    Integer idOf(String token);
+
+    /** The largest id of the vocabulary, or -1 when it is empty. */
+    int maxId();
+
+    static CheckpointException unknownWithoutUnk(Spec model, String word) {
+        String shown = word.length() > 40 ? word.substring(0, 37) + "..." : word;
+        return model.error("the text has '" + shown + "', which is not in model.vocab, and the model has no unk_token"
+                + (model.has("byte_fallback") ? " and no byte fallback" : "") + " to stand for it");
+    }
+
+    static CheckpointException unkNotInVocab(Spec model, String unk) {
+        return model.get("unk_token").error("unk_token '" + unk + "' is not in model.vocab, and the text needs it");
+    }
+
+    /** The id-to-token table of a token-to-id vocabulary. */
+    static String[] invert(Map<String, Integer> vocab) {
+        int max = -1;
+        for (int id : vocab.values()) max = Math.max(max, id);
+        String[] tokens = new String[max + 1];
+        for (Map.Entry<String, Integer> e : vocab.entrySet()) {
+            if (tokens[e.getValue()] == null || e.getKey().compareTo(tokens[e.getValue()]) < 0) tokens[e.getValue()] = e.getKey();
+        }
+        return tokens;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.bellm.tokenizer.hf;
+
+import java.util.Map;
+
+/** WordPiece: greedy longest-match-first over the word, continuation pieces carrying {@code continuing_subword_prefix}. */
+final class WordPieceModel implements Model {
+    private final Spec spec;
+    private final Map<String, Integer> vocab;
+    private final String[] tokens;
+    private final String unk;
+    private final String prefix;
+    private final int maxChars;
+
+    WordPieceModel(Spec spec, Map<String, Integer> vocab) {
+        this.spec = spec;
+        this.vocab = vocab;
+        this.tokens = Model.invert(vocab);
+        this.unk = spec.text("unk_token", "[UNK]");
+        this.prefix = spec.text("continuing_subword_prefix", "##");
+        this.maxChars = spec.nonNegativeInt("max_input_chars_per_word", 100);
+    }
+
+    @Override
+    public void tokenize(String word, IntList out) {
+        if (word.codePointCount(0, word.length()) > maxChars) {
+            out.add(unkId(word));
+            return;
+        }
+        int mark = out.size();
+        IntList pieces = new IntList(8);
+        for (int start = 0; start < word.length(); ) {
+            int end = word.length();
+            Integer found = null;
+            while (end > start) {
+                String sub = word.substring(start, end);
+                if (start > 0) sub = prefix + sub;
+                found = vocab.get(sub);
+                if (found != null) break;
+                end = word.offsetByCodePoints(end, -1);
+            }
+            if (found == null) {
+                out.add(unkId(word));
+                return;
+            }
+            pieces.add(found);
+            start = end;
+        }
+        if (mark == out.size()) out.addAll(pieces.toArray());
+    }
+
+    private int unkId(String word) {
+        Integer id = vocab.get(unk);
+        if (id == null) throw Model.unknownWithoutUnk(spec, word);
+        return id;
+    }
+
+    @Override public String tokenOf(int id) { return id >= 0 && id < tokens.length ? tokens[id] : null; }
+    @Override public Integer idOf(String token) { return vocab.get(token); }
+    @Override public int maxId() { return tokens.length - 1; }
+    String prefix() { return prefix; }
+}
