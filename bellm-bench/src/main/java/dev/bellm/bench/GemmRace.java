@@ -1,5 +1,6 @@
 package dev.bellm.bench;
 
+import dev.bellm.kernels.KernelProvider;
 import dev.bellm.kernels.KernelShape;
 import dev.bellm.kernels.Kernels;
 import dev.bellm.kernels.VectorKernels;
@@ -30,7 +31,7 @@ import java.util.ServiceLoader;
  * Square GEMM {@code y[n, n] = x[n, n]·wᵀ} by every contestant in one process, interleaved: each round runs every
  * contestant once (best of a few calls after warm-up) in a rotating order, and the table keeps each one's best
  * round, so a burst of load from another process hurts all alike. Contestants: every {@link KernelShape} of the
- * Java kernels, any {@link ContestantSource} found on the class path (the native provider registers one), and
+ * Java kernels, every {@link KernelProvider} that loads here (bellm-native's oneDNN), and
  * OpenBLAS {@code cblas_sgemm} when {@code libopenblas.so.0} loads. The FMA ceiling is measured in the same run at
  * 256 and 512 bits: independent multiply-add chains with no memory traffic.
  *
@@ -40,12 +41,6 @@ import java.util.ServiceLoader;
  * </pre>
  */
 public final class GemmRace {
-    /** More contestants, e.g. a native GEMM provider; found with {@link ServiceLoader}. */
-    public interface ContestantSource {
-        /** Named kernels able to run {@code dtype} weights; empty when the library does not load here. */
-        Map<String, Kernels> contestants(int threads, DType dtype);
-    }
-
     // a vector species must be a constant where C2 compiles the loop, or every operation is boxed (slow by 20x)
     private static final VectorSpecies<Float> S256 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Float> S512 = FloatVector.SPECIES_512;
@@ -93,11 +88,11 @@ public final class GemmRace {
             toClose.add(k);
             runs.put("java " + shape.name().toLowerCase(Locale.ROOT), () -> k.matmul(x, n, w, y));
         }
-        for (ContestantSource source : ServiceLoader.load(ContestantSource.class)) {
-            source.contestants(threads, dtype).forEach((name, k) -> {
-                if (k instanceof AutoCloseable c) toClose.add(c);
-                runs.put(name, () -> k.matmul(x, n, w, y));
-            });
+        for (KernelProvider provider : ServiceLoader.load(KernelProvider.class)) {
+            if (provider.unavailableReason() != null) continue;
+            Kernels k = provider.create(threads);
+            if (k instanceof AutoCloseable c) toClose.add(c);
+            runs.put(provider.name(), () -> k.matmul(x, n, w, y));
         }
         if (blas != null && dtype == DType.F32) {
             Arena arena = Arena.ofConfined();

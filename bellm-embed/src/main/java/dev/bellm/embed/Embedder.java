@@ -3,7 +3,7 @@ package dev.bellm.embed;
 import dev.bellm.io.ModelLoader;
 import dev.bellm.io.PeftAdapter;
 import dev.bellm.kernels.Kernels;
-import dev.bellm.kernels.VectorKernels;
+import dev.bellm.kernels.KernelProvider;
 import dev.bellm.model.Batch;
 import dev.bellm.model.ModelWeights;
 import dev.bellm.model.Transformer;
@@ -259,7 +259,7 @@ public final class Embedder {
             }
             maxTokens = maxTokensSetting != null ? maxTokensSetting : weights.config().maxPositionEmbeddings();
             if (maxTokens <= 0) throw new IllegalArgumentException("maxTokens must be positive, got " + maxTokens);
-            transformer = new Transformer(weights, kernels != null ? kernels : new VectorKernels(threads));
+            transformer = new Transformer(weights, kernels != null ? kernels : KernelProvider.select(threads));
             return new Embedder(this);
         }
     }
