@@ -1,6 +1,7 @@
 package dev.bellm.cli;
 
 import dev.bellm.io.ModelLoader;
+import dev.bellm.kernels.KernelProvider;
 import dev.bellm.model.ModelConfig;
 import dev.bellm.model.ModelWeights;
 import picocli.CommandLine.Command;
@@ -14,6 +15,9 @@ import java.util.concurrent.Callable;
 final class InfoCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "Hugging Face directory or llama2.c .bin.")
     Path model;
+
+    @Option(names = "--kernels", paramLabel = "auto|java|onednn", description = "Which GEMM provider to report. Default: auto.")
+    String kernels;
 
     @Override
     public Integer call() {
@@ -32,6 +36,16 @@ final class InfoCommand implements Callable<Integer> {
                 c.ropeInterleaved() ? ", interleaved pairs" : "");
         System.out.printf("extras         %s%s%s%n", c.attentionBias() ? "q/k/v bias " : "", c.qkNorm() ? "q/k norm " : "",
                 c.tieWordEmbeddings() ? "tied embeddings" : "untied lm_head");
+        var k = KernelProvider.select(kernels == null ? System.getProperty(KernelProvider.PROPERTY, "auto") : kernels,
+                Runtime.getRuntime().availableProcessors());
+        System.out.printf("kernels        %s%n", k.describe());
+        if (k instanceof AutoCloseable pool) {
+            try {
+                pool.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
         return 0;
     }
 }

@@ -5,6 +5,7 @@ import dev.bellm.io.PeftAdapter;
 import dev.bellm.kernels.Kernels;
 import dev.bellm.kernels.VectorKernels;
 import dev.bellm.kernels.VectorSupport;
+import dev.bellm.kernels.KernelProvider;
 import dev.bellm.model.Batch;
 import dev.bellm.model.ModelWeights;
 import dev.bellm.model.Transformer;
@@ -307,7 +308,7 @@ public final class Embedder {
             maxTokens = maxTokensSetting != null ? maxTokensSetting
                     : Math.min(DEFAULT_MAX_TOKENS, weights.config().maxPositionEmbeddings());
             if (maxTokens <= 0) throw new IllegalArgumentException("maxTokens must be positive, got " + maxTokens);
-            transformer = new Transformer(weights, kernels != null ? kernels : new VectorKernels(threads));
+            transformer = new Transformer(weights, kernels != null ? kernels : KernelProvider.select(threads));
             return new Embedder(this);
         }
     }

@@ -34,27 +34,36 @@ final class WeightChunks {
      * {@code count <= 0}); the rest of the chunks is zero.
      */
     static void convert(Matrix w, int row, int col, int count, int chunks, float[] dst, int off, int stride) {
-        int full = Math.max(0, Math.min(count, chunks * 8)) / 8;
+        convert(w, row, col, count, chunks, 8, dst, off, stride);
+    }
+
+    /**
+     * The same with chunks of {@code lanes} floats (a multiple of 8): chunk q holds {@code w[row, col + lanes·q ..+lanes)}
+     * at {@code dst[off + q·stride ..)}, converted 8 values at a time.
+     */
+    static void convert(Matrix w, int row, int col, int count, int chunks, int lanes, float[] dst, int off, int stride) {
+        int parts = lanes / 8;
+        int full = Math.max(0, Math.min(count, chunks * lanes)) / 8; // whole 8-value parts present
         long element = (long) row * w.cols + col;
         MemorySegment seg = w.data;
         switch (w.dtype) {
             case F32 -> {
-                for (int q = 0; q < full; q++) {
-                    FloatVector.fromMemorySegment(F8, seg, (element + 8L * q) * 4, ByteOrder.LITTLE_ENDIAN)
-                            .intoArray(dst, off + q * stride);
+                for (int e = 0; e < full; e++) {
+                    FloatVector.fromMemorySegment(F8, seg, (element + 8L * e) * 4, ByteOrder.LITTLE_ENDIAN)
+                            .intoArray(dst, off + (e / parts) * stride + (e % parts) * 8);
                 }
             }
             case BF16 -> {
-                for (int q = 0; q < full; q++) bf16Chunk(seg, element + 8L * q, dst, off + q * stride);
+                for (int e = 0; e < full; e++) bf16Chunk(seg, element + 8L * e, dst, off + (e / parts) * stride + (e % parts) * 8);
             }
             case F16 -> {
-                for (int q = 0; q < full; q++) f16Chunk(seg, element + 8L * q, dst, off + q * stride);
+                for (int e = 0; e < full; e++) f16Chunk(seg, element + 8L * e, dst, off + (e / parts) * stride + (e % parts) * 8);
             }
         }
-        for (int q = full; q < chunks; q++) {
-            int at = off + q * stride;
-            int present = Math.max(0, Math.min(8, count - 8 * q));
-            for (int l = 0; l < present; l++) dst[at + l] = w.get(row, col + 8 * q + l);
+        for (int e = full; e < chunks * parts; e++) {
+            int at = off + (e / parts) * stride + (e % parts) * 8;
+            int present = Math.max(0, Math.min(8, count - 8 * e));
+            for (int l = 0; l < present; l++) dst[at + l] = w.get(row, col + 8 * e + l);
             Arrays.fill(dst, at + present, at + 8, 0f);
         }
     }
