@@ -84,6 +84,7 @@ public final class Embedder {
         this.batchSize = base.batchSize;
         this.maxTokens = base.maxTokens;
         this.truncation = base.truncation;
+        this.source = base.source;
     }
 
     /**
