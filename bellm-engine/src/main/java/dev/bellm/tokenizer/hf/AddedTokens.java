@@ -97,6 +97,8 @@ final class AddedTokens {
     /** A trie over UTF-16 units: transitions in one map keyed by (node, char). */
     private static final class Trie {
         private final Map<Long, Integer> edges = new HashMap<>();
+        /** The UTF-16 units some token starts with: the trie is only walked from those. */
+        private final java.util.BitSet firstUnits = new java.util.BitSet(1 << 16);
         private final List<Token> terminal = new ArrayList<>(java.util.Collections.singletonList(null));
 
         boolean isEmpty() {
@@ -104,6 +106,7 @@ final class AddedTokens {
         }
 
         void add(String content, Token token) {
+            firstUnits.set(content.charAt(0));
             int node = 0;
             for (int i = 0; i < content.length(); i++) {
                 long key = ((long) node << 16) | content.charAt(i);
@@ -124,6 +127,7 @@ final class AddedTokens {
 
         /** (end << 32 | node) of the longest token starting at {@code start}, or -1. */
         long longestAt(String text, int start) {
+            if (!firstUnits.get(text.charAt(start))) return -1;
             int node = 0;
             long best = -1;
             for (int i = start; i < text.length(); i++) {
