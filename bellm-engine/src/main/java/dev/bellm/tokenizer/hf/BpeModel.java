@@ -218,6 +218,7 @@ final class BpeModel implements Model {
     @Override public String tokenOf(int id) { return id >= 0 && id < tokens.length ? tokens[id] : null; }
     @Override public Integer idOf(String token) { return vocab.idOf(token); }
     @Override public int maxId() { return tokens.length - 1; }
+    @Override public int entries() { return vocab.size(); }
 
     /** (left id, right id) → (rank, merged id), open addressing over longs; a pair listed twice keeps its last rank, as in the Rust library. */
     private static final class MergeTable {

@@ -14,8 +14,15 @@ interface Model {
     /** The id of this token, or null. */
     Integer idOf(String token);
 
+    default boolean hasToken(String token) {
+        return idOf(token) != null;
+    }
+
     /** The largest id of the vocabulary, or -1 when it is empty. */
     int maxId();
+
+    /** The number of entries of the vocabulary (the Rust library's {@code get_vocab_size}, which numbers added tokens). */
+    int entries();
 
     static CheckpointException unknownWithoutUnk(Spec model, String word) {
         String shown = word.length() > 40 ? word.substring(0, 37) + "..." : word;

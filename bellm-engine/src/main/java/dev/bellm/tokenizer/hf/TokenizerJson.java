@@ -49,7 +49,7 @@ public final class TokenizerJson {
         this.normalizer = Normalizer.of(root.get("normalizer"));
         this.preTokenizer = PreTokenizer.of(root.get("pre_tokenizer"));
         this.model = model;
-        this.addedTokens = AddedTokens.read(root.get("added_tokens"), normalizer);
+        this.addedTokens = AddedTokens.read(root.get("added_tokens"), normalizer, model);
         this.postProcessor = PostProcessor.of(root.get("post_processor"));
         this.decoder = Decoder.of(root.get("decoder"));
         int max = model.maxId();

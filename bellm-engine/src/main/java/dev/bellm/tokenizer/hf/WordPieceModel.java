@@ -55,5 +55,6 @@ final class WordPieceModel implements Model {
     @Override public String tokenOf(int id) { return id >= 0 && id < tokens.length ? tokens[id] : null; }
     @Override public Integer idOf(String token) { return vocab.idOf(token); }
     @Override public int maxId() { return tokens.length - 1; }
+    @Override public int entries() { return vocab.size(); }
     String prefix() { return prefix; }
 }
