@@ -35,19 +35,46 @@ final class AddedTokens {
         }
     }
 
-    static AddedTokens read(Spec spec, Normalizer normalizer) {
+    /**
+     * Reads {@code added_tokens}. Ids are assigned as the Rust library assigns them when it loads the file: a content the
+     * model's vocabulary (or an earlier added token) already has keeps that id, any other gets the next id after the
+     * vocabulary; the file's {@code id} is only compared (a disagreement is logged, as the library warns).
+     */
+    static AddedTokens read(Spec spec, Normalizer normalizer, Model model) {
+        Map<String, Integer> assigned = new HashMap<>();
+        int maxAssigned = -1;
         List<Token> tokens = new ArrayList<>();
         if (!spec.isNull()) {
             for (Spec t : spec.elements()) {
                 t.object();
-                int id = t.get("id").nonNegativeInt();
-                if (id > TokenizerJson.MAX_ID) throw t.get("id").error("id " + id + " is beyond the largest bellm accepts (" + TokenizerJson.MAX_ID + ")");
-                tokens.add(new Token(id, t.text("content"), t.bool("special", false), t.bool("lstrip", false),
-                        t.bool("rstrip", false), t.bool("normalized", !t.bool("special", false)), t.bool("single_word", false)));
+                int fileId = t.get("id").nonNegativeInt();
+                if (fileId > TokenizerJson.MAX_ID) {
+                    throw t.get("id").error("id " + fileId + " is beyond the largest bellm accepts (" + TokenizerJson.MAX_ID + ")");
+                }
+                String content = t.text("content");
+                boolean special = t.bool("special", false);
+                if (content.isEmpty()) continue;
+                Integer id = assigned.get(content);
+                if (id == null) id = model.idOf(content);
+                if (id == null) {
+                    int entries = model.entries();
+                    id = maxAssigned < 0 ? entries : (maxAssigned >= entries || entries == 0 ? maxAssigned + 1 : entries);
+                    if (id > TokenizerJson.MAX_ID) throw t.error("too many added tokens");
+                }
+                if (id != fileId) {
+                    LOG.warn("{}: {}: token '{}' has id {} in the file, but the tokenizer assigns it {} (as the Hugging Face"
+                            + " library does)", spec.file(), t.path(), content, fileId, id);
+                }
+                assigned.put(content, id);
+                maxAssigned = Math.max(maxAssigned, id);
+                tokens.add(new Token(id, content, special, t.bool("lstrip", false), t.bool("rstrip", false),
+                        t.bool("normalized", !special), t.bool("single_word", false)));
             }
         }
         return new AddedTokens(tokens, normalizer);
     }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AddedTokens.class);
 
     List<Token> all() {
         return tokens;
@@ -97,6 +124,8 @@ final class AddedTokens {
     /** A trie over UTF-16 units: transitions in one map keyed by (node, char). */
     private static final class Trie {
         private final Map<Long, Integer> edges = new HashMap<>();
+        /** The UTF-16 units some token starts with: the trie is only walked from those. */
+        private final java.util.BitSet firstUnits = new java.util.BitSet(1 << 16);
         private final List<Token> terminal = new ArrayList<>(java.util.Collections.singletonList(null));
 
         boolean isEmpty() {
@@ -104,6 +133,7 @@ final class AddedTokens {
         }
 
         void add(String content, Token token) {
+            firstUnits.set(content.charAt(0));
             int node = 0;
             for (int i = 0; i < content.length(); i++) {
                 long key = ((long) node << 16) | content.charAt(i);
@@ -124,6 +154,7 @@ final class AddedTokens {
 
         /** (end << 32 | node) of the longest token starting at {@code start}, or -1. */
         long longestAt(String text, int start) {
+            if (!firstUnits.get(text.charAt(start))) return -1;
             int node = 0;
             long best = -1;
             for (int i = start; i < text.length(); i++) {

@@ -2,7 +2,6 @@ package dev.bellm.tokenizer.hf;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -16,7 +15,7 @@ final class BpeModel implements Model {
     private static final int CACHED_WORD_MAX_CHARS = 256;
 
     private final Spec spec;
-    private final Map<String, Integer> vocab;
+    private final Vocab vocab;
     private final String[] tokens;
     private final MergeTable merges;
     private final String unk;
@@ -27,16 +26,18 @@ final class BpeModel implements Model {
     private final String suffix;
     /** Ids of the byte-fallback tokens {@code <0x00>}..{@code <0xFF>}; -1 where the vocabulary lacks one. */
     private final int[] byteTokenIds = new int[256];
+    /** Ids of the one-character (BMP) tokens, -1 for none: most initial symbols are looked up here. */
+    private final int[] charIds = new int[1 << 16];
     private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
 
     /**
      * @param mergeLeft  merges' first parts, in rank order
      * @param mergeRight merges' second parts
      */
-    BpeModel(Spec spec, Map<String, Integer> vocab, String[] mergeLeft, String[] mergeRight) {
+    BpeModel(Spec spec, Vocab vocab, String[] mergeLeft, String[] mergeRight) {
         this.spec = spec;
         this.vocab = vocab;
-        this.tokens = Model.invert(vocab);
+        this.tokens = vocab.invert();
         this.unk = spec.text("unk_token", null);
         this.fuseUnk = spec.bool("fuse_unk", false);
         this.byteFallback = spec.bool("byte_fallback", false);
@@ -44,36 +45,37 @@ final class BpeModel implements Model {
         this.prefix = spec.text("continuing_subword_prefix", "");
         this.suffix = spec.text("end_of_word_suffix", "");
         for (int b = 0; b < 256; b++) {
-            Integer id = vocab.get(String.format("<0x%02X>", b));
-            byteTokenIds[b] = id == null ? -1 : id;
+            byteTokenIds[b] = vocab.get(String.format("<0x%02X>", b));
+        }
+        Arrays.fill(charIds, -1);
+        String[] byId = tokens;
+        for (int id = 0; id < byId.length; id++) {
+            if (byId[id] != null && byId[id].length() == 1) charIds[byId[id].charAt(0)] = vocab.get(byId[id]);
         }
         this.merges = new MergeTable(mergeLeft.length);
-        StringBuilder joined = new StringBuilder(32);
         for (int rank = 0; rank < mergeLeft.length; rank++) {
             String a = mergeLeft[rank], b = mergeRight[rank];
-            Spec where = spec.get("merges").atPath(rank);
-            Integer aId = vocab.get(a), bId = vocab.get(b);
-            if (aId == null) throw where.error("merge part '" + a + "' is not in model.vocab");
-            if (bId == null) throw where.error("merge part '" + b + "' is not in model.vocab");
-            joined.setLength(0);
-            joined.append(a);
-            if (!prefix.isEmpty()) {
-                if (!b.startsWith(prefix)) throw where.error("merge part '" + b + "' does not start with the continuing_subword_prefix '" + prefix + "'");
-                joined.append(b, prefix.length(), b.length());
-            } else {
-                joined.append(b);
+            int aId = vocab.get(a), bId = vocab.get(b);
+            if (aId < 0) throw mergeError(rank, "merge part '" + a + "' is not in model.vocab");
+            if (bId < 0) throw mergeError(rank, "merge part '" + b + "' is not in model.vocab");
+            if (!prefix.isEmpty() && !b.startsWith(prefix)) {
+                throw mergeError(rank, "merge part '" + b + "' does not start with the continuing_subword_prefix '" + prefix + "'");
             }
-            Integer newId = vocab.get(joined.toString());
-            if (newId == null) throw where.error("the merged token '" + joined + "' is not in model.vocab");
+            int newId = vocab.getConcat(a, b, prefix.length());
+            if (newId < 0) throw mergeError(rank, "the merged token '" + a + b.substring(prefix.length()) + "' is not in model.vocab");
             merges.put(aId, bId, rank, newId);
         }
+    }
+
+    private dev.bellm.io.CheckpointException mergeError(int rank, String message) {
+        return spec.get("merges").atPath(rank).error(message);
     }
 
     @Override
     public void tokenize(String word, IntList out) {
         if (ignoreMerges) {
-            Integer whole = vocab.get(word);
-            if (whole != null) {
+            int whole = vocab.get(word);
+            if (whole >= 0) {
                 out.add(whole);
                 return;
             }
@@ -101,19 +103,25 @@ final class BpeModel implements Model {
         for (int i = 0; i < word.length(); ) {
             int c = word.codePointAt(i);
             int end = i + Character.charCount(c);
-            String piece = word.substring(i, end);
-            if (i > 0 && !prefix.isEmpty()) piece = prefix + piece;
-            if (end == word.length() && !suffix.isEmpty()) piece = piece + suffix;
-            Integer id = vocab.get(piece);
-            if (id != null) {
+            boolean affixed = (i > 0 && !prefix.isEmpty()) || (end == word.length() && !suffix.isEmpty());
+            int id;
+            if (!affixed && end == i + 1) {
+                id = charIds[word.charAt(i)];
+            } else {
+                String piece = word.substring(i, end);
+                if (i > 0 && !prefix.isEmpty()) piece = prefix + piece;
+                if (end == word.length() && !suffix.isEmpty()) piece = piece + suffix;
+                id = vocab.get(piece);
+            }
+            if (id >= 0) {
                 symbols.add(id);
                 previousUnk = false;
             } else if (byteFallback && addBytes(word.substring(i, end), symbols)) {
                 previousUnk = false;
             } else {
                 if (unk == null) throw Model.unknownWithoutUnk(spec, word.substring(i, end));
-                Integer unkId = vocab.get(unk);
-                if (unkId == null) throw Model.unkNotInVocab(spec, unk);
+                int unkId = vocab.get(unk);
+                if (unkId < 0) throw Model.unkNotInVocab(spec, unk);
                 if (!(fuseUnk && previousUnk)) symbols.add(unkId);
                 previousUnk = true;
             }
@@ -208,8 +216,9 @@ final class BpeModel implements Model {
     }
 
     @Override public String tokenOf(int id) { return id >= 0 && id < tokens.length ? tokens[id] : null; }
-    @Override public Integer idOf(String token) { return vocab.get(token); }
+    @Override public Integer idOf(String token) { return vocab.idOf(token); }
     @Override public int maxId() { return tokens.length - 1; }
+    @Override public int entries() { return vocab.size(); }
 
     /** (left id, right id) → (rank, merged id), open addressing over longs; a pair listed twice keeps its last rank, as in the Rust library. */
     private static final class MergeTable {

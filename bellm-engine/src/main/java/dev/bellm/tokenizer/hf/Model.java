@@ -2,7 +2,6 @@ package dev.bellm.tokenizer.hf;
 
 import dev.bellm.io.CheckpointException;
 
-import java.util.Map;
 
 /** A {@code tokenizer.json} model: one pre-tokenized word to token ids, and the vocabulary both ways. */
 interface Model {
@@ -15,8 +14,15 @@ interface Model {
     /** The id of this token, or null. */
     Integer idOf(String token);
 
+    default boolean hasToken(String token) {
+        return idOf(token) != null;
+    }
+
     /** The largest id of the vocabulary, or -1 when it is empty. */
     int maxId();
+
+    /** The number of entries of the vocabulary (the Rust library's {@code get_vocab_size}, which numbers added tokens). */
+    int entries();
 
     static CheckpointException unknownWithoutUnk(Spec model, String word) {
         String shown = word.length() > 40 ? word.substring(0, 37) + "..." : word;
@@ -28,14 +34,4 @@ interface Model {
         return model.get("unk_token").error("unk_token '" + unk + "' is not in model.vocab, and the text needs it");
     }
 
-    /** The id-to-token table of a token-to-id vocabulary. */
-    static String[] invert(Map<String, Integer> vocab) {
-        int max = -1;
-        for (int id : vocab.values()) max = Math.max(max, id);
-        String[] tokens = new String[max + 1];
-        for (Map.Entry<String, Integer> e : vocab.entrySet()) {
-            if (tokens[e.getValue()] == null || e.getKey().compareTo(tokens[e.getValue()]) < 0) tokens[e.getValue()] = e.getKey();
-        }
-        return tokens;
-    }
 }

@@ -1,9 +1,9 @@
 package dev.bellm.tokenizer.hf;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -29,7 +29,9 @@ import java.util.Map;
 public final class TokenizerJson {
     /** The largest token id accepted: ids index tables, and a vocabulary beyond 16M tokens is not a real one. */
     public static final int MAX_ID = (1 << 24) - 1;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Field names are the vocabulary's tokens: interning or canonicalizing 150k unique names only costs time. */
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .disable(JsonFactory.Feature.INTERN_FIELD_NAMES).disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build());
 
     private final Path file;
     private final Normalizer normalizer;
@@ -47,7 +49,7 @@ public final class TokenizerJson {
         this.normalizer = Normalizer.of(root.get("normalizer"));
         this.preTokenizer = PreTokenizer.of(root.get("pre_tokenizer"));
         this.model = model;
-        this.addedTokens = AddedTokens.read(root.get("added_tokens"), normalizer);
+        this.addedTokens = AddedTokens.read(root.get("added_tokens"), normalizer, model);
         this.postProcessor = PostProcessor.of(root.get("post_processor"));
         this.decoder = Decoder.of(root.get("decoder"));
         int max = model.maxId();
@@ -65,7 +67,6 @@ public final class TokenizerJson {
     /** Parses {@code json}, the bytes of {@code file} (named in errors). */
     public static TokenizerJson parse(Path file, byte[] json) {
         try (JsonParser p = JSON.createParser(json)) {
-            p.streamReadConstraints(); // defaults: nesting 1000, string length 20M
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new CheckpointException(file, "not a tokenizer.json: it needs a top-level object with a \"model\" object");
             }
@@ -74,7 +75,7 @@ public final class TokenizerJson {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
-                if (name.equals("model") && value == JsonToken.START_OBJECT) parts = ModelParts.read(file, p);
+                if (name.equals("model") && value == JsonToken.START_OBJECT) parts = ModelParts.read(file, p, json.length);
                 else rest.set(name, p.readValueAsTree());
             }
             if (p.nextToken() != null) throw new CheckpointException(file, "is not valid JSON: content after the top-level object");
@@ -95,18 +96,19 @@ public final class TokenizerJson {
     /** The model's vocabulary and merges, read by streaming; the other fields of {@code model} in {@code rest}. */
     private static final class ModelParts {
         final ObjectNode rest = JsonNodeFactory.instance.objectNode();
-        Map<String, Integer> vocab;
+        Vocab vocab;
         List<String> unigramPieces;
         List<Double> unigramScores;
         List<String> mergeLeft;
         List<String> mergeRight;
 
-        static ModelParts read(Path file, JsonParser p) throws java.io.IOException {
+        /** @param fileBytes the file's size, from which the vocabulary's is guessed (about 40 bytes a token with merges) */
+        static ModelParts read(Path file, JsonParser p, int fileBytes) throws java.io.IOException {
             ModelParts parts = new ModelParts();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
-                if (name.equals("vocab") && value == JsonToken.START_OBJECT) parts.readVocab(file, p);
+                if (name.equals("vocab") && value == JsonToken.START_OBJECT) parts.readVocab(file, p, Math.min(fileBytes / 40, 1 << 20));
                 else if (name.equals("vocab") && value == JsonToken.START_ARRAY) parts.readUnigramVocab(file, p);
                 else if (name.equals("merges") && value == JsonToken.START_ARRAY) parts.readMerges(file, p);
                 else parts.rest.set(name, p.readValueAsTree());
@@ -114,8 +116,8 @@ public final class TokenizerJson {
             return parts;
         }
 
-        private void readVocab(Path file, JsonParser p) throws java.io.IOException {
-            vocab = new HashMap<>(1 << 16);
+        private void readVocab(Path file, JsonParser p, int sizeHint) throws java.io.IOException {
+            vocab = new Vocab(Math.max(16, sizeHint));
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String token = p.currentName();
                 JsonToken t = p.nextToken();

@@ -137,4 +137,5 @@ final class UnigramModel implements Model {
     @Override public String tokenOf(int id) { return id >= 0 && id < pieces.length ? pieces[id] : null; }
     @Override public Integer idOf(String token) { return ids.get(token); }
     @Override public int maxId() { return pieces.length - 1; }
+    @Override public int entries() { return pieces.length; }
 }

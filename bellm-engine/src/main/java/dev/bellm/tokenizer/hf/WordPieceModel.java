@@ -1,20 +1,19 @@
 package dev.bellm.tokenizer.hf;
 
-import java.util.Map;
 
 /** WordPiece: greedy longest-match-first over the word, continuation pieces carrying {@code continuing_subword_prefix}. */
 final class WordPieceModel implements Model {
     private final Spec spec;
-    private final Map<String, Integer> vocab;
+    private final Vocab vocab;
     private final String[] tokens;
     private final String unk;
     private final String prefix;
     private final int maxChars;
 
-    WordPieceModel(Spec spec, Map<String, Integer> vocab) {
+    WordPieceModel(Spec spec, Vocab vocab) {
         this.spec = spec;
         this.vocab = vocab;
-        this.tokens = Model.invert(vocab);
+        this.tokens = vocab.invert();
         this.unk = spec.text("unk_token", "[UNK]");
         this.prefix = spec.text("continuing_subword_prefix", "##");
         this.maxChars = spec.nonNegativeInt("max_input_chars_per_word", 100);
@@ -30,15 +29,14 @@ final class WordPieceModel implements Model {
         IntList pieces = new IntList(8);
         for (int start = 0; start < word.length(); ) {
             int end = word.length();
-            Integer found = null;
+            int found = -1;
             while (end > start) {
                 String sub = word.substring(start, end);
-                if (start > 0) sub = prefix + sub;
-                found = vocab.get(sub);
-                if (found != null) break;
+                found = start > 0 ? vocab.getConcat(prefix, sub, 0) : vocab.get(sub);
+                if (found >= 0) break;
                 end = word.offsetByCodePoints(end, -1);
             }
-            if (found == null) {
+            if (found < 0) {
                 out.add(unkId(word));
                 return;
             }
@@ -49,13 +47,14 @@ final class WordPieceModel implements Model {
     }
 
     private int unkId(String word) {
-        Integer id = vocab.get(unk);
-        if (id == null) throw Model.unknownWithoutUnk(spec, word);
+        int id = vocab.get(unk);
+        if (id < 0) throw Model.unknownWithoutUnk(spec, word);
         return id;
     }
 
     @Override public String tokenOf(int id) { return id >= 0 && id < tokens.length ? tokens[id] : null; }
-    @Override public Integer idOf(String token) { return vocab.get(token); }
+    @Override public Integer idOf(String token) { return vocab.idOf(token); }
     @Override public int maxId() { return tokens.length - 1; }
+    @Override public int entries() { return vocab.size(); }
     String prefix() { return prefix; }
 }
