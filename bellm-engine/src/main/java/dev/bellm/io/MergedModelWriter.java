@@ -112,7 +112,19 @@ public final class MergedModelWriter {
         checkOutput(output, options.overwrite(), base, tokenizer, adapter);
         ModelWeights model = ModelLoader.load(base);
         if (adapter != null) model = PeftAdapter.load(adapter).apply(model);
-        return writeChecked(model, base, tokenizer, output, options, progress);
+        return writeChecked(model, base, tokenizer, output, options, progress, false);
+    }
+
+    /**
+     * Loads {@code base}, merges the adapter in {@code adapter} when not null, and writes it to {@code output} with the
+     * linear layers' weights in {@link DType#Q8_0} (those whose input width is a whole number of 32-value blocks; the
+     * others, embeddings, lm_head and norms stay as they are). The result loads like any model, memory-mapped.
+     */
+    public static Result quantize(Path base, Path adapter, Path output, Options options, Progress progress) throws IOException {
+        checkOutput(output, options.overwrite(), base, adapter);
+        ModelWeights model = ModelLoader.load(base);
+        if (adapter != null) model = PeftAdapter.load(adapter).apply(model);
+        return writeChecked(model, base, null, output, options, progress, true);
     }
 
     /**
@@ -124,14 +136,14 @@ public final class MergedModelWriter {
     public static Result write(ModelWeights model, Path base, Path tokenizer, Path output, Options options, Progress progress)
             throws IOException {
         checkOutput(output, options.overwrite(), base, tokenizer);
-        return writeChecked(model, base, tokenizer, output, options, progress);
+        return writeChecked(model, base, tokenizer, output, options, progress, false);
     }
 
     private static Result writeChecked(ModelWeights model, Path base, Path tokenizer, Path output, Options options,
-                                       Progress progress) throws IOException {
+                                       Progress progress, boolean quantize) throws IOException {
         Map<String, Path> copies = tokenizerFiles(model, base, tokenizer);
         byte[] config = configJson(model, base);
-        List<StreamedTensor> tensors = tensors(model);
+        List<StreamedTensor> tensors = tensors(model, quantize);
         List<List<StreamedTensor>> shards = shards(tensors, options.maxShardBytes());
 
         Path target = output.toAbsolutePath().normalize();
@@ -146,7 +158,10 @@ public final class MergedModelWriter {
                     Files.copy(in, tmp.resolve(copy.getKey()));
                 }
             }
-            long totalBytes = writeShards(tmp, shards, tensors.size(), progress);
+            Map<String, String> metadata = quantize
+                    ? Map.of("format", "pt", "bellm.quantization", "q8_0", "bellm.q8_block", Integer.toString(DType.Q8_BLOCK))
+                    : Map.of("format", "pt");
+            long totalBytes = writeShards(tmp, shards, tensors.size(), progress, metadata);
             replace(tmp, target);
             List<String> files;
             try (Stream<Path> listing = Files.list(target)) {
@@ -268,6 +283,7 @@ public final class MergedModelWriter {
             case F32 -> "float32";
             case BF16 -> "bfloat16";
             case F16 -> "float16";
+            case Q8_0 -> throw new IllegalStateException("embeddings are never quantized");
         });
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json);
     }
@@ -304,7 +320,7 @@ public final class MergedModelWriter {
     // ---------------------------------------------------------------- tensors
 
     /** Every tensor of the Hugging Face layout, each made only when written. */
-    private static List<StreamedTensor> tensors(ModelWeights model) {
+    private static List<StreamedTensor> tensors(ModelWeights model, boolean quantize) {
         ModelConfig c = model.config();
         DType dtype = model.dtype();
         List<StreamedTensor> out = new ArrayList<>();
@@ -324,7 +340,11 @@ public final class MergedModelWriter {
                 // RoPE rotates q and k; v and o never see it
                 boolean rotated = projection.equals("q_proj") || projection.equals("k_proj");
                 int[] rowOrder = c.ropeInterleaved() && rotated ? rotateHalfRowOrder(linear.out(), c.headDim()) : null;
-                out.add(projection(module + ".weight", linear, rowOrder));
+                if (quantize && linear.in() % DType.Q8_BLOCK == 0) {
+                    out.addAll(quantizedProjection(module + ".weight", linear, rowOrder));
+                } else {
+                    out.addAll(projection(module + ".weight", linear, rowOrder));
+                }
                 if (linear.bias() != null) out.add(vector(module + ".bias", reordered(linear.bias(), rowOrder), dtype));
             }
         }
@@ -338,11 +358,48 @@ public final class MergedModelWriter {
         return new StreamedTensor(name, m.dtype.name(), new long[] {m.rows, m.cols}, m.data.byteSize(), arena -> m.data);
     }
 
-    private static StreamedTensor projection(String name, Linear linear, int[] rowOrder) {
+    private static List<StreamedTensor> projection(String name, Linear linear, int[] rowOrder) {
         Matrix w = linear.weight();
-        if (linear.lora() == null && rowOrder == null) return stored(name, w);
-        return new StreamedTensor(name, w.dtype.name(), new long[] {w.rows, w.cols}, w.data.byteSize(),
-                arena -> merged(w, linear.lora(), rowOrder, arena));
+        if (w.dtype == DType.Q8_0) {
+            if (linear.lora() != null || rowOrder != null) {
+                throw new IllegalArgumentException(name + ": a Q8_0 weight cannot be merged or reordered; quantize the merged model instead");
+            }
+            return quantizedTensors(name, w, () -> w, () -> { });
+        }
+        if (linear.lora() == null && rowOrder == null) return List.of(stored(name, w));
+        return List.of(new StreamedTensor(name, w.dtype.name(), new long[] {w.rows, w.cols}, w.data.byteSize(),
+                arena -> merged(w, linear.lora(), rowOrder, arena)));
+    }
+
+    /** The merged (and reordered) weight quantized to Q8_0, made when its values are written and dropped after its scales. */
+    private static List<StreamedTensor> quantizedProjection(String name, Linear linear, int[] rowOrder) {
+        Matrix w = linear.weight();
+        if (w.dtype == DType.Q8_0) return projection(name, linear, rowOrder);
+        Matrix[] made = new Matrix[1];
+        return quantizedTensors(name, w, () -> {
+            if (made[0] == null) {
+                try (Arena arena = Arena.ofShared()) { // merged() fills it from parallel tasks
+                    Matrix merged = new Matrix(name, w.dtype, w.rows, w.cols, merged(w, linear.lora(), rowOrder, arena));
+                    made[0] = merged.quantized();
+                }
+            }
+            return made[0];
+        }, () -> made[0] = null);
+    }
+
+    /** The two safetensors tensors of a Q8_0 matrix: int8 values {@code name} and f16 scales {@code name_scale}. */
+    private static List<StreamedTensor> quantizedTensors(String name, Matrix shape, java.util.function.Supplier<Matrix> matrix,
+                                                         Runnable written) {
+        long blocks = shape.cols / DType.Q8_BLOCK;
+        return List.of(
+                new StreamedTensor(name, "I8", new long[] {shape.rows, shape.cols}, (long) shape.rows * shape.cols,
+                        arena -> matrix.get().data),
+                new StreamedTensor(name + DType.Q8_SCALE_SUFFIX, "F16", new long[] {shape.rows, blocks}, shape.rows * blocks * 2,
+                        arena -> {
+                            MemorySegment scales = matrix.get().scales;
+                            written.run();
+                            return scales;
+                        }));
     }
 
     /**
@@ -396,6 +453,7 @@ public final class MergedModelWriter {
                 case F32 -> v;
                 case BF16 -> DType.bf16ToFloat(DType.floatToBf16(v));
                 case F16 -> Float.float16ToFloat(Float.floatToFloat16(v));
+                case Q8_0 -> Float.NaN; // vectors are never quantized: F32 instead
             };
             if (Float.compare(back, v) != 0) return false;
         }
@@ -446,7 +504,8 @@ public final class MergedModelWriter {
     }
 
     /** Writes the shard files (and the index when there are several) into {@code dir}; returns the tensor bytes. */
-    private static long writeShards(Path dir, List<List<StreamedTensor>> shards, int total, Progress progress) throws IOException {
+    private static long writeShards(Path dir, List<List<StreamedTensor>> shards, int total, Progress progress,
+                                    Map<String, String> metadata) throws IOException {
         int[] done = {0};
         Map<String, String> weightMap = new LinkedHashMap<>();
         long totalBytes = 0;
@@ -464,7 +523,7 @@ public final class MergedModelWriter {
                 }));
             }
             // transformers refuses safetensors files whose metadata lacks the format
-            SafetensorsFile.writeStreaming(dir.resolve(file), reporting, Map.of("format", "pt"));
+            SafetensorsFile.writeStreaming(dir.resolve(file), reporting, metadata);
         }
         if (shards.size() > 1) {
             ObjectNode index = JSON.createObjectNode();
