@@ -50,6 +50,8 @@ public final class Embedder {
     private final int batchSize;
     private final int maxTokens;
     private final Truncation truncation;
+    /** The prompt's tokens before the text, computed once (null: no prompt, or reuse turned off). */
+    private final Transformer.PromptPrefix promptPrefix;
 
     private Embedder(Builder b) {
         this.transformer = b.transformer;
@@ -61,6 +63,16 @@ public final class Embedder {
         this.batchSize = b.batchSize;
         this.maxTokens = b.maxTokens;
         this.truncation = b.truncation;
+        this.promptPrefix = b.reusePromptPrefix && prompt != null ? sharedPrefix() : null;
+    }
+
+    /** The tokens every prompted text starts with (those two different texts share), run through the model once. */
+    private Transformer.PromptPrefix sharedPrefix() {
+        int[] a = tokenize("a"), z = tokenize("Z 9");
+        int n = Arrays.mismatch(a, z);
+        if (n < 0) n = Math.min(a.length, z.length);
+        n = Math.min(n, Math.min(a.length, z.length) - 1);
+        return n <= 0 ? null : transformer.prefix(Arrays.copyOf(a, n), bidirectionalFrom);
     }
 
     public static Builder builder() {
@@ -131,10 +143,18 @@ public final class Embedder {
     /** Pooled (and, if asked, normalised) embeddings of already tokenized sequences, computed as one packed batch. */
     public float[][] embedTokens(int[][] sequences) {
         Batch batch = Batch.of(sequences);
-        float[] hidden = transformer.hiddenStates(batch, bidirectionalFrom);
+        float[] hidden = promptPrefix != null && Arrays.stream(sequences).allMatch(promptPrefix::prefixes)
+                ? transformer.hiddenStates(suffixes(sequences, promptPrefix.length()), promptPrefix) // same bits, less work
+                : transformer.hiddenStates(batch, bidirectionalFrom);
         float[][] pooled = pooling.pool(hidden, batch, dimension());
         if (normalize) for (float[] v : pooled) Pooling.normalize(v);
         return pooled;
+    }
+
+    private static Batch suffixes(int[][] sequences, int from) {
+        int[][] out = new int[sequences.length][];
+        for (int i = 0; i < out.length; i++) out[i] = Arrays.copyOfRange(sequences[i], from, sequences[i].length);
+        return Batch.of(out);
     }
 
     /** Builder with the defaults of the BeLLM paper where it has one: last-token pooling, no normalisation. */
@@ -153,6 +173,7 @@ public final class Embedder {
         private int batchSize = 32;
         private int threads = Runtime.getRuntime().availableProcessors();
         private Kernels kernels;
+        private boolean reusePromptPrefix = true;
         private Integer maxTokensSetting;
         private int maxTokens;
         private Truncation truncation = Truncation.ERROR;
@@ -217,6 +238,15 @@ public final class Embedder {
 
         public Builder threads(int threads) {
             this.threads = threads;
+            return this;
+        }
+
+        /**
+         * Whether the prompt's tokens before the text are computed once and reused by every text (default true):
+         * the same embeddings, bit for bit with the Java kernels, for less work in the causal layers.
+         */
+        public Builder reusePromptPrefix(boolean reuse) {
+            this.reusePromptPrefix = reuse;
             return this;
         }
 
