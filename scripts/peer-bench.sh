@@ -17,5 +17,5 @@ if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
 fi
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 (cd "$ROOT" && mvn -B -q -o -DskipTests package -pl bellm-bench -am)
-cut -f6,7 "$DATA/data/sts/STSBenchmark/sts-test.csv" | tr '\t' '\n' | head -400 > "$WORK/sentences.txt"
+awk -F'\t' 'NR <= 200 { print $6; print $7 }' "$DATA/data/sts/STSBenchmark/sts-test.csv" > "$WORK/sentences.txt"
 exec /usr/bin/python3 "$ROOT/scripts/peer_driver.py" "$ROOT" "$WORK" "$DATA" "$ROUNDS"

@@ -9,10 +9,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "quantize", mixinStandardHelpOptions = true,
-        description = {"Write a model with its linear layers' weights in per-block-scaled int8",
+        description = {"Write a model with its weight matrices in per-block-scaled int8",
                 "(Q8_0: 32 weights share one f16 scale; 1.06 bytes a weight against BF16's 2).",
-                "Embeddings, lm_head, norms and layers whose input width is not a multiple of 32",
-                "keep their dtype. The output is a Hugging Face directory (an I8 tensor and its",
+                "The embedding table and lm_head are quantized too; norms, biases and matrices",
+                "whose rows are not whole blocks of 32 keep their dtype. The output is a Hugging Face directory (an I8 tensor and its",
                 "F16 '_scale' tensor per weight) that every bellm command loads memory-mapped."},
         footer = {"", "Examples:",
                 "  ./bellm quantize --model ../shared/fixtures/tiny-llama --output runs/tiny-llama-q8",

@@ -117,8 +117,8 @@ public final class MergedModelWriter {
 
     /**
      * Loads {@code base}, merges the adapter in {@code adapter} when not null, and writes it to {@code output} with the
-     * linear layers' weights in {@link DType#Q8_0} (those whose input width is a whole number of 32-value blocks; the
-     * others, embeddings, lm_head and norms stay as they are). The result loads like any model, memory-mapped.
+     * weight matrices (projections, embeddings, lm_head) in {@link DType#Q8_0} where their rows are whole 32-value
+     * blocks; the others, norms and biases stay as they are. The result loads like any model, memory-mapped.
      */
     public static Result quantize(Path base, Path adapter, Path output, Options options, Progress progress) throws IOException {
         checkOutput(output, options.overwrite(), base, adapter);
@@ -283,7 +283,7 @@ public final class MergedModelWriter {
             case F32 -> "float32";
             case BF16 -> "bfloat16";
             case F16 -> "float16";
-            case Q8_0 -> throw new IllegalStateException("embeddings are never quantized");
+            case Q8_0 -> "int8"; // bellm's Q8_0 (see the safetensors metadata); bellm reads no torch_dtype
         });
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json);
     }
@@ -324,7 +324,7 @@ public final class MergedModelWriter {
         ModelConfig c = model.config();
         DType dtype = model.dtype();
         List<StreamedTensor> out = new ArrayList<>();
-        out.add(stored("model.embed_tokens.weight", model.embedTokens()));
+        out.addAll(matrix("model.embed_tokens.weight", model.embedTokens(), quantize));
         for (int l = 0; l < c.numLayers(); l++) {
             LayerWeights layer = model.layers().get(l);
             String p = "model.layers." + l + ".";
@@ -349,8 +349,16 @@ public final class MergedModelWriter {
             }
         }
         out.add(vector("model.norm.weight", model.norm(), dtype));
-        if (!c.tieWordEmbeddings()) out.add(stored("lm_head.weight", model.lmHead()));
+        if (!c.tieWordEmbeddings()) out.addAll(matrix("lm_head.weight", model.lmHead(), quantize));
         return out;
+    }
+
+    /** A whole matrix as stored, or quantized to Q8_0 when asked and its rows are whole blocks. */
+    private static List<StreamedTensor> matrix(String name, Matrix m, boolean quantize) {
+        if (m.dtype == DType.Q8_0) return quantizedTensors(name, m, () -> m, () -> { });
+        if (!quantize || m.cols % DType.Q8_BLOCK != 0) return List.of(stored(name, m));
+        Matrix[] made = new Matrix[1];
+        return quantizedTensors(name, m, () -> made[0] != null ? made[0] : (made[0] = m.quantized()), () -> made[0] = null);
     }
 
     /** A matrix copied as stored: the data is written straight from its (usually memory-mapped) segment. */

@@ -90,8 +90,11 @@ class QuantizedModelTest {
             }
             assertArrayEquals(original.layers().get(l).inputLayernorm(), loaded.layers().get(l).inputLayernorm());
         }
-        assertEquals(-1, original.embedTokens().data.mismatch(loaded.embedTokens().data));
-        assertEquals(DType.F32, loaded.dtype());
+        Matrix embed = original.embedTokens().quantized();
+        assertEquals(DType.Q8_0, loaded.dtype());
+        assertEquals(-1, embed.data.mismatch(loaded.embedTokens().data));
+        assertEquals(-1, embed.scales.mismatch(loaded.embedTokens().scales));
+        assertEquals(DType.Q8_0, loaded.lmHead().dtype);
         long q8Bytes = Files.size(out.resolve(HfCheckpoint.WEIGHTS_FILE));
         long f32Bytes = Files.size(Fixtures.path("tiny-llama").resolve(HfCheckpoint.WEIGHTS_FILE));
         assertTrue(q8Bytes < f32Bytes, q8Bytes + " vs " + f32Bytes);
