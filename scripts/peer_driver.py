@@ -3,7 +3,7 @@
 import json, os, re, subprocess, sys, time
 
 ROOT, WORK, DATA, ROUNDS = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-THREADS, N1, N32 = 2, 8, 64
+THREADS, N1, N32 = 2, 8, 32
 JAVA = [os.environ["JAVA_HOME"] + "/bin/java", "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
         "-XX:+UseParallelGC", "-Xmx10g", "-cp", ROOT + "/bellm-bench/target/benchmarks.jar"]
 TORCH = ["/usr/bin/python3", ROOT + "/scripts/peer_torch.py"]
