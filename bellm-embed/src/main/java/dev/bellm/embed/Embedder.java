@@ -243,7 +243,9 @@ public final class Embedder {
 
         /**
          * Whether the prompt's tokens before the text are computed once and reused by every text (default true):
-         * the same embeddings, bit for bit with the Java kernels, for less work in the causal layers.
+         * the same embeddings, bit for bit with the Java kernels, for less work in the causal layers. The prefix is
+         * computed by {@link #build()} from the weights as they are then: an embedder over weights that change later
+         * (adapters being trained) must turn this off.
          */
         public Builder reusePromptPrefix(boolean reuse) {
             this.reusePromptPrefix = reuse;
