@@ -26,7 +26,7 @@ final class InfoCommand implements Callable<Integer> {
         System.out.printf("model          %s%n", model);
         System.out.printf("architecture   %s%n", c.architecture());
         System.out.printf("parameters     %,d%n", w.parameterCount());
-        System.out.printf("dtype          %s%n", w.dtype());
+        System.out.printf("dtype          %s (linear layers %s)%n", w.dtype(), w.layers().getFirst().qProj().weight().dtype);
         System.out.printf("layers         %d%n", c.numLayers());
         System.out.printf("hidden         %d (intermediate %d)%n", c.hiddenSize(), c.intermediateSize());
         System.out.printf("heads          %d query, %d key/value, head_dim %d%n", c.numHeads(), c.numKvHeads(), c.headDim());

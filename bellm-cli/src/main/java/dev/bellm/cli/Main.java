@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "BeLLM sentence encoders from decoder-only LLMs, in pure Java.",
         subcommands = {DemoCommand.class, EmbedCommand.class, EvalCommand.class, TrainCommand.class, SweepCommand.class,
                 MergeCommand.class, GenerateCommand.class, InfoCommand.class, ServeCommand.class,
-                TokenizeCommand.class, CommandLine.HelpCommand.class})
+                TokenizeCommand.class, QuantizeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -41,6 +41,20 @@ class EmbedderTest {
         }
     }
 
+    /** The prompt prefix computed once changes nothing: same bits as the full pass, causal or BeLLM, any pooling. */
+    @Test
+    void reusingThePromptPrefixGivesTheSameBits() {
+        record Case(String model, int from, Pooling pooling) {}
+        for (Case c : List.of(new Case("tiny-llama", 3, Pooling.LAST), new Case("tiny-qwen3", 2, Pooling.MEAN),
+                new Case("tiny-qwen2", 99, Pooling.MEAN), new Case("tiny-llama", 0, Pooling.FIRST))) {
+            Embedder.Builder b = Embedder.builder().model(Fixtures.path(c.model())).bidirectionalFrom(c.from()).pooling(c.pooling())
+                    .prompt(Embedder.BELLM_PROMPT).batchSize(4);
+            float[][] reused = b.reusePromptPrefix(true).build().embed(texts()).vectors();
+            float[][] full = b.reusePromptPrefix(false).build().embed(texts()).vectors();
+            for (int i = 0; i < full.length; i++) assertArrayEquals(full[i], reused[i], c + " text " + i);
+        }
+    }
+
     @Test
     void batchSizeDoesNotChangeEmbeddings() {
         float[][] one = builder().batchSize(1).build().embed(texts()).vectors();

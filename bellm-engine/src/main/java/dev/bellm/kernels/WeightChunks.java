@@ -1,6 +1,7 @@
 package dev.bellm.kernels;
 
 import dev.bellm.tensor.Matrix;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -22,6 +23,7 @@ import static dev.bellm.kernels.MicroKernels.F8;
 final class WeightChunks {
     private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
 
     /** 2^112 = 2^(127 - 15): rescales an f16 exponent (bias 15) placed in an f32 (bias 127), subnormals included. */
     private static final float F16_EXPONENT_SCALE = 0x1p112f;
@@ -59,6 +61,12 @@ final class WeightChunks {
             case F16 -> {
                 for (int e = 0; e < full; e++) f16Chunk(seg, element + 8L * e, dst, off + (e / parts) * stride + (e % parts) * 8);
             }
+            case Q8_0 -> {
+                // col is a multiple of 8 here, so each 8-value part lies inside one 32-value block
+                for (int e = 0; e < full; e++) {
+                    q8Chunk(seg, element + 8L * e, w.scale(row, col + 8 * e), dst, off + (e / parts) * stride + (e % parts) * 8);
+                }
+            }
         }
         for (int e = full; e < chunks * parts; e++) {
             int at = off + (e / parts) * stride + (e % parts) * 8;
@@ -76,6 +84,12 @@ final class WeightChunks {
         ShortVector bits = ShortVector.fromMemorySegment(S8, seg, element * 2, ByteOrder.LITTLE_ENDIAN);
         IntVector wide = (IntVector) bits.convertShape(VectorOperators.S2I, I8, 0);
         wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, off);
+    }
+
+    /** Eight int8 values times their block's scale: exact in float (8 + 11 significant bits), as {@link Matrix#get}. */
+    private static void q8Chunk(MemorySegment seg, long element, float scale, float[] dst, int off) {
+        ByteVector bytes = ByteVector.fromMemorySegment(B8, seg, element, ByteOrder.LITTLE_ENDIAN);
+        ((FloatVector) bytes.convertShape(VectorOperators.B2F, F8, 0)).mul(scale).intoArray(dst, off);
     }
 
     /**

@@ -66,10 +66,12 @@ class VectorKernelsTest {
     static Stream<Arguments> shapes() {
         int[][] mnk = {{1, 1, 1}, {1, 5, 7}, {2, 3, 8}, {3, 4, 9}, {4, 8, 24}, {7, 64, 48}, {5, 65, 17},
                 {33, 70, 48}, {1, 131, 1030}, {50, 67, 513}, {100, 20, 97}, {49, 130, 96}, {13, 300, 260},
-                {200, 300, 70}, {201, 70, 300}};
+                {200, 300, 70}, {201, 70, 300}, {3, 40, 32}, {1, 70, 544}, {50, 67, 1056}, {9, 33, 288}};
         List<Arguments> out = new ArrayList<>();
         for (int[] s : mnk) {
-            for (DType t : DType.values()) out.add(Arguments.of(s[0], s[1], s[2], t));
+            for (DType t : DType.values()) {
+                if (t != DType.Q8_0 || s[2] % DType.Q8_BLOCK == 0) out.add(Arguments.of(s[0], s[1], s[2], t));
+            }
         }
         return out.stream();
     }
@@ -155,7 +157,7 @@ class VectorKernelsTest {
     @MethodSource("dtypes")
     void shapesOfOneWidthGiveTheSameBits(DType dtype) {
         Random rnd = new Random(77 + dtype.ordinal());
-        int n = 133, k = 1100;
+        int n = 133, k = dtype == DType.Q8_0 ? 1120 : 1100;
         Matrix w = matrix(dtype, n, k, rnd, true);
         try (VectorKernels narrow = new VectorKernels(2, KernelShape.V256_2X4);
              VectorKernels wide = new VectorKernels(2, KernelShape.V256_4X4)) {
@@ -187,7 +189,7 @@ class VectorKernelsTest {
     @MethodSource("dtypes")
     void backwardRowsAreBatchInvariantBitForBit(DType dtype) {
         Random rnd = new Random(99 + dtype.ordinal());
-        int n = 300, k = 101;
+        int n = 300, k = dtype == DType.Q8_0 ? 96 : 101;
         Matrix w = matrix(dtype, n, k, rnd, true);
         for (int m : new int[] {1, 3, 5, 66}) {
             float[] dy = values(m * n, rnd);
@@ -203,8 +205,8 @@ class VectorKernelsTest {
     }
 
     static Stream<Arguments> dtypesRowLengthsAndShapes() {
-        return dtypes().flatMap(t -> Stream.of(1037, 200, 64).flatMap(k -> Stream.of(KernelShape.values())
-                .map(s -> Arguments.of(t, k, s))));
+        return dtypes().flatMap(t -> Stream.of(1037, 200, 64, 1056).filter(k -> t != DType.Q8_0 || k % DType.Q8_BLOCK == 0)
+                .flatMap(k -> Stream.of(KernelShape.values()).map(s -> Arguments.of(t, k, s))));
     }
 
     static Stream<DType> dtypes() {
@@ -356,7 +358,7 @@ class VectorKernelsTest {
         long bytes = heap.data.byteSize();
         MemorySegment seg = Arena.ofAuto().allocate(bytes + 2).asSlice(2);
         MemorySegment.copy(heap.data, 0, seg, 0, bytes);
-        return new Matrix("test.weight", dtype, n, k, seg);
+        return new Matrix("test.weight", dtype, n, k, seg, heap.scales);
     }
 
     /** Σ_c |x[i, c]·w[j, c]| for every output: the scale a float32 dot product's rounding error is relative to. */

@@ -83,10 +83,27 @@ final class OneDnnLibrary {
         }
         Path dir = Path.of(System.getProperty("java.io.tmpdir"), "bellm-onednn-" + bundleVersion());
         Path gomp = extract(dir, "libgomp.so.1"), dnnl = extract(dir, "libdnnl.so.3");
+        passiveOpenMpWaits();
         // the dynamic linker resolves libdnnl's NEEDED libgomp.so.1 by its soname to the copy already loaded
         SymbolLookup gompLookup = SymbolLookup.libraryLookup(gomp, Arena.global());
         SymbolLookup dnnlLookup = SymbolLookup.libraryLookup(dnnl, Arena.global());
         return new OneDnnLibrary(dnnlLookup, gompLookup);
+    }
+
+    /**
+     * OpenMP threads that wait for work sleep instead of spinning ({@code OMP_WAIT_POLICY=PASSIVE}, unless the user set
+     * it): on a machine shared with other processes, spinning threads took the cores the working ones needed (batch-1
+     * latency grew tenfold at load 20). libgomp reads the variable when it loads, so it is set before.
+     */
+    private static void passiveOpenMpWaits() {
+        Linker linker = Linker.nativeLinker();
+        MethodHandle setenv = linker.downcallHandle(linker.defaultLookup().findOrThrow("setenv"),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ADDR, ADDR, ValueLayout.JAVA_INT));
+        try (Arena arena = Arena.ofConfined()) {
+            int ignored = (int) setenv.invokeExact(arena.allocateFrom("OMP_WAIT_POLICY"), arena.allocateFrom("PASSIVE"), 0);
+        } catch (Throwable t) {
+            throw new IllegalStateException("setenv failed", t);
+        }
     }
 
     private static String bundleVersion() {
