@@ -352,6 +352,10 @@ public final class SafetensorsFile {
             throw new CheckpointException(path, "tensor '" + name + "' is too large to copy into one array");
         }
         double[] out = new double[(int) count];
+        if (count == 0) {
+            if (!e.dtype().equals("F64")) computeType(e); // an unsupported dtype is still an error
+            return out;
+        }
         MemorySegment seg = data.asSlice(e.begin(), e.end() - e.begin());
         if (e.dtype().equals("F64")) {
             for (int i = 0; i < out.length; i++) out[i] = seg.getAtIndex(F64, i);

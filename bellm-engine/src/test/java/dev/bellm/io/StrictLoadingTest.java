@@ -154,6 +154,19 @@ class StrictLoadingTest {
     }
 
     @Test
+    void aTargetModulesRegexThatBacktracksForeverIsAnError() throws IOException {
+        Path dir = copy("tiny-llama-lora", tmp);
+        editJson(dir.resolve(PeftAdapter.CONFIG_FILE), c -> c.put("target_modules", "(.*.*.*.*.*.*)*x"));
+        assertCheckpointError(() -> PeftAdapter.load(dir), PeftAdapter.CONFIG_FILE, "target_modules", "backtracks too much");
+    }
+
+    @Test
+    void zeroSizeTensorsReadAsEmpty() throws IOException {
+        String header = "{\"z\":{\"dtype\":\"F16\",\"shape\":[0,5],\"data_offsets\":[0,0]}}";
+        assertEquals(0, SafetensorsFile.open(safetensors(header.length(), header, 0)).floats("z").length);
+    }
+
+    @Test
     void absurdLoraRankIsAnError() throws IOException {
         Path dir = copy("tiny-llama-lora", tmp);
         editJson(dir.resolve(PeftAdapter.CONFIG_FILE), c -> c.put("r", Integer.MAX_VALUE));

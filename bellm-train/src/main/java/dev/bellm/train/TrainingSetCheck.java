@@ -3,6 +3,7 @@ package dev.bellm.train;
 import dev.bellm.train.data.Example;
 import dev.bellm.train.data.ScoredPair;
 import dev.bellm.train.data.TrainingData;
+import dev.bellm.train.data.TrainingDataException;
 import dev.bellm.train.loss.AngleObjective;
 
 import java.util.List;
@@ -16,9 +17,9 @@ final class TrainingSetCheck {
     private TrainingSetCheck() {}
 
     static void requireTrainable(List<Example> data, AngleObjective objective) {
-        if (data.isEmpty()) throw new IllegalArgumentException("no training examples");
+        if (data.isEmpty()) throw new TrainingDataException("no training examples");
         if (data.size() < 2) {
-            throw new IllegalArgumentException(TrainingData.where(data, 0) + ": the training set has only one example; every"
+            throw new TrainingDataException(TrainingData.where(data, 0) + ": the training set has only one example; every"
                     + " term of the objective compares examples within a batch, so it would give no gradient");
         }
         if (!(data.getFirst() instanceof ScoredPair)) return; // triplets: positive against negative always ranks
@@ -29,7 +30,7 @@ final class TrainingSetCheck {
         for (int i = 0; i < data.size(); i++) {
             double label = ((ScoredPair) data.get(i)).label();
             if (ibn && label != 0 && label != 1) {
-                throw new IllegalArgumentException(TrainingData.where(data, i) + ": label " + label + " is out of range: the"
+                throw new TrainingDataException(TrainingData.where(data, i) + ": label " + label + " is out of range: the"
                         + " in-batch-negative term needs labels 0 or 1, and this data has graded scores; set its weight to 0"
                         + " (--ibn-w 0) to train on them");
             }
@@ -37,7 +38,7 @@ final class TrainingSetCheck {
             positive |= label == 1;
         }
         if (!(ranks && twoLabels) && !(ibn && positive)) {
-            throw new IllegalArgumentException(TrainingData.where(data, 0) + ": all " + data.size() + " pairs have the label "
+            throw new TrainingDataException(TrainingData.where(data, 0) + ": all " + data.size() + " pairs have the label "
                     + firstLabel + "; the cosine and angle terms rank pairs of different labels" + (ibn
                     ? " and the in-batch-negative term needs positive pairs (label 1)" : "") + ", so there is no gradient");
         }

@@ -31,7 +31,7 @@ import java.util.function.Supplier;
  * and the conversion of triplets to scored pairs. A training set holds one kind of {@link Example}.
  *
  * <p>The builders take the data directory that holds {@code data/} (normally {@code DataDirectory.root()}).
- * Malformed input fails with an {@link IllegalArgumentException} whose message starts with the file and the
+ * Malformed input fails with a {@link TrainingDataException} whose message starts with the file and the
  * 1-based line; a file that cannot be read fails with an {@link UncheckedIOException} naming it.
  */
 public final class TrainingData {
@@ -65,6 +65,8 @@ public final class TrainingData {
         List<String> lines;
         try {
             lines = TextLines.read(jsonl); // strict UTF-8: a bad byte names the file and line
+        } catch (IllegalArgumentException e) {
+            throw new TrainingDataException(e.getMessage(), e);
         } catch (UncheckedIOException e) {
             throw new UncheckedIOException("cannot read training data " + jsonl + ": " + e.getCause(), e.getCause());
         }
@@ -78,10 +80,10 @@ public final class TrainingData {
             try {
                 example = parseRow(line);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(jsonl + ":" + lineNumber + ": " + e.getMessage(), e);
+                throw new TrainingDataException(jsonl + ":" + lineNumber + ": " + e.getMessage(), e);
             }
             if (!examples.isEmpty() && example.getClass() != examples.getFirst().getClass()) {
-                throw new IllegalArgumentException(jsonl + ":" + lineNumber + ": a " + kind(example) + " in a file of "
+                throw new TrainingDataException(jsonl + ":" + lineNumber + ": a " + kind(example) + " in a file of "
                         + kind(examples.getFirst()) + "s (line " + lineNumbers.getFirst() + "); a file holds one kind of example");
             }
             examples.add(example);
@@ -281,7 +283,7 @@ public final class TrainingData {
         List<String> hypotheses = readLines(hypothesesFile);
         List<String> labels = readLines(labelsFile);
         if (hypotheses.size() != premises.size() || labels.size() != premises.size()) {
-            throw new IllegalArgumentException("SNLI files are not aligned: " + premisesFile + " has " + premises.size() + " lines, "
+            throw new TrainingDataException("SNLI files are not aligned: " + premisesFile + " has " + premises.size() + " lines, "
                     + hypothesesFile + " " + hypotheses.size() + ", " + labelsFile + " " + labels.size());
         }
         Map<String, Hypotheses> byPremise = new LinkedHashMap<>();
@@ -293,7 +295,7 @@ public final class TrainingData {
                 case "entailment" -> ofPremise.entailments().add(hypothesis);
                 case "contradiction" -> ofPremise.contradictions().add(hypothesis);
                 case "neutral" -> { }
-                default -> throw new IllegalArgumentException(labelsFile + ":" + (i + 1) + ": label '" + labels.get(i)
+                default -> throw new TrainingDataException(labelsFile + ":" + (i + 1) + ": label '" + labels.get(i)
                         + "' is not entailment, neutral or contradiction");
             }
         }
@@ -316,7 +318,7 @@ public final class TrainingData {
     public static List<Example> sickTrain(Path dataDir) {
         Path file = dataDir.resolve("data").resolve("sts").resolve("SICK").resolve("SICK_train.txt");
         List<String> lines = readLines(file);
-        if (lines.isEmpty()) throw new IllegalArgumentException(file + ": empty; expected SICK's header row and pairs");
+        if (lines.isEmpty()) throw new TrainingDataException(file + ": empty; expected SICK's header row and pairs");
         List<String> header = List.of(lines.getFirst().strip().split("\t"));
         return tabSeparatedPairs(file, lines, 1, column(file, header, "sentence_A"), column(file, header, "sentence_B"),
                 column(file, header, "relatedness_score"), SICK_LOWEST, SICK_HIGHEST);
@@ -333,7 +335,7 @@ public final class TrainingData {
 
     private static int column(Path file, List<String> header, String name) {
         int index = header.indexOf(name);
-        if (index < 0) throw new IllegalArgumentException(file + ":1: the header " + header + " has no column '" + name + "'");
+        if (index < 0) throw new TrainingDataException(file + ":1: the header " + header + " has no column '" + name + "'");
         return index;
     }
 
@@ -350,12 +352,12 @@ public final class TrainingData {
             if (lines.get(i).isBlank()) continue;
             String[] cells = lines.get(i).split("\t", -1);
             if (cells.length < columnsNeeded) {
-                throw new IllegalArgumentException(file + ":" + (i + 1) + ": " + cells.length + " tab-separated columns, expected at least "
+                throw new TrainingDataException(file + ":" + (i + 1) + ": " + cells.length + " tab-separated columns, expected at least "
                         + columnsNeeded);
             }
             double label = score(file, i, cells[labelColumn]);
             if (label < lowest || label > highest) {
-                throw new IllegalArgumentException(file + ":" + (i + 1) + ": score " + label + " is outside this data set's range ["
+                throw new TrainingDataException(file + ":" + (i + 1) + ": score " + label + " is outside this data set's range ["
                         + lowest + ", " + highest + "]");
             }
             pairs.add(new ScoredPair(sentence(file, i, cells[text1Column]), sentence(file, i, cells[text2Column]), label));
@@ -371,13 +373,13 @@ public final class TrainingData {
         } catch (NumberFormatException notANumber) {
             // reported below, with the file and line
         }
-        throw new IllegalArgumentException(file + ":" + (lineIndex + 1) + ": score '" + cell + "' is not a finite number");
+        throw new TrainingDataException(file + ":" + (lineIndex + 1) + ": score '" + cell + "' is not a finite number");
     }
 
     /** A sentence without its surrounding spaces; an empty one is an error naming the file and line. */
     private static String sentence(Path file, int lineIndex, String cell) {
         String text = cell.strip();
-        if (text.isEmpty()) throw new IllegalArgumentException(file + ":" + (lineIndex + 1) + ": empty sentence");
+        if (text.isEmpty()) throw new TrainingDataException(file + ":" + (lineIndex + 1) + ": empty sentence");
         return text;
     }
 
@@ -386,7 +388,11 @@ public final class TrainingData {
             NoSuchFileException e = new NoSuchFileException(file.toString());
             throw new UncheckedIOException("cannot read " + file + " (" + e + "); the data directory must hold data/nli and data/sts", e);
         }
-        return TextLines.read(file); // strict UTF-8: a bad byte names the file and line
+        try {
+            return TextLines.read(file); // strict UTF-8: a bad byte names the file and line
+        } catch (IllegalArgumentException e) {
+            throw new TrainingDataException(e.getMessage(), e);
+        }
     }
 
     // ---------------------------------------------------------------- conversion
