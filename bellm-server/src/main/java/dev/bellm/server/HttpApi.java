@@ -273,8 +273,10 @@ final class HttpApi extends Handler.Abstract {
         try {
             return json.readTree(bytes);
         } catch (JsonParseException e) {
-            String field = e.getProcessor() == null || e.getProcessor().getParsingContext() == null ? null
-                    : e.getProcessor().getParsingContext().getCurrentName();
+            String field = null; // the innermost field the parser was in
+            for (var ctx = e.getProcessor() == null ? null : e.getProcessor().getParsingContext(); ctx != null && field == null; ctx = ctx.getParent()) {
+                field = ctx.getCurrentName();
+            }
             throw ApiException.invalid(field, "malformed JSON" + (field == null ? "" : " in field '" + field + "'") + " at line "
                     + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
         }
