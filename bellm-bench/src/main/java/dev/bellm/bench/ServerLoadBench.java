@@ -44,7 +44,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class ServerLoadBench {
     private static final Map<String, String> DEFAULTS = new LinkedHashMap<>(Map.of("model", "random", "connections", "200", "seconds", "60",
             "in-process-seconds", "30", "batch-size", "32", "threads", "2", "max-batch-tokens", "" + ServerOptions.DEFAULT_MAX_BATCH_TOKENS,
-            "data", "../shared/data", "tokenizer", "../shared/models/stories260K/tok512.bin"));
+            "data", "../shared/data", "warmup-texts", "64", "tokenizer", "../shared/models/stories260K/tok512.bin"));
 
     private ServerLoadBench() {}
 
@@ -58,10 +58,14 @@ public final class ServerLoadBench {
         Embedder embedder = embedder(o);
         System.out.printf(Locale.ROOT, "model %s, %d STS-B sentences, load average %.2f%n", o.get("model"), texts.size(), load());
 
+        long cpu0 = cpuNanos(), t0 = System.nanoTime();
         double inProcess = inProcess(embedder, texts, Integer.parseInt(o.get("batch-size")), Double.parseDouble(o.get("in-process-seconds")));
-        System.out.printf(Locale.ROOT, "in-process Embedder, batch %s: %.1f texts/s (load %.2f)%n", o.get("batch-size"), inProcess, load());
+        double cpuShare = (cpuNanos() - cpu0) / (double) (System.nanoTime() - t0);
+        System.out.printf(Locale.ROOT, "in-process Embedder, batch %s: %.1f texts/s, %.1f texts per CPU-second (load %.2f)%n",
+                o.get("batch-size"), inProcess, inProcess / cpuShare, load());
 
-        ServerOptions options = ServerOptions.defaults().withPort(0).withMaxBatchTokens(Integer.parseInt(o.get("max-batch-tokens")));
+        ServerOptions options = ServerOptions.defaults().withPort(0).withMaxBatchTokens(Integer.parseInt(o.get("max-batch-tokens")))
+                .withWarmupTexts(Integer.parseInt(o.get("warmup-texts")));
         try (EmbeddingServer server = EmbeddingServer.startAndWarmUp(new ServedEncoder(embedder, "bench", Map.of()), options)) {
             load(server.baseUrl(), texts, Integer.parseInt(o.get("connections")), Double.parseDouble(o.get("seconds")), inProcess);
         }
@@ -116,7 +120,7 @@ public final class ServerLoadBench {
         List<long[]> latencies = new ArrayList<>();
         AtomicInteger next = new AtomicInteger();
         long end = System.nanoTime() + (long) (seconds * 1e9);
-        long start = System.nanoTime();
+        long start = System.nanoTime(), cpu0 = cpuNanos();
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int c = 0; c < connections; c++) {
                 long[] mine = new long[1 << 16];
@@ -141,7 +145,7 @@ public final class ServerLoadBench {
                 });
             }
         }
-        double wall = (System.nanoTime() - start) / 1e9;
+        double wall = (System.nanoTime() - start) / 1e9, cpu = (cpuNanos() - cpu0) / 1e9;
         int total = 0;
         for (long[] l : latencies) total += (int) l[0];
         long[] all = new long[total];
@@ -150,8 +154,8 @@ public final class ServerLoadBench {
         Arrays.sort(all);
         long ok = statuses.getOrDefault(200, new LongAdder()).sum();
         System.out.printf(Locale.ROOT, "server, %d connections, %.0f s: %d requests answered, %.1f texts/s (%.0f%% of in-process), "
-                        + "p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms; statuses %s; connection errors %s; load %.2f%n",
-                connections, wall, total, ok / wall, 100 * ok / wall / inProcess, pct(all, 50), pct(all, 90), pct(all, 99),
+                        + "%.1f texts per CPU-second (server and clients together), p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms; statuses %s; connection errors %s; load %.2f%n",
+                connections, wall, total, ok / wall, 100 * ok / wall / inProcess, ok / cpu, pct(all, 50), pct(all, 90), pct(all, 99),
                 all.length == 0 ? 0 : all[all.length - 1] / 1e6, statuses, errors.isEmpty() ? "none" : errors, load());
     }
 
@@ -168,6 +172,11 @@ public final class ServerLoadBench {
             else b.append(c);
         }
         return b.append('"').toString();
+    }
+
+    /** CPU time of the whole process, all threads. */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static double load() {

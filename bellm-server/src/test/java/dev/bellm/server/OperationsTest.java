@@ -105,6 +105,39 @@ class OperationsTest {
         }
     }
 
+    private static double metric(HttpTestClient client, String name) throws Exception {
+        for (String line : client.get("/metrics").body().split("\n")) {
+            if (line.startsWith(name + " ")) return Double.parseDouble(line.substring(name.length() + 1));
+        }
+        throw new AssertionError("no metric " + name);
+    }
+
+    @Test
+    void aClientThatGoesAwayWhileQueuedGetsItsSlotBackOnceItsSequencesAreDone() throws Exception {
+        // Jetty does not read an HTTP/1.1 connection while its request is handled, so a client that leaves after its
+        // upload is noticed when the answer is written: its sequences are computed, then its slot comes free
+        ServerOptions o = TestEncoders.options().withWarmupTexts(0).withMaxBatchTokens(64).withMaxClientBatchSize(4096)
+                .withMaxConcurrentRequests(2);
+        try (EmbeddingServer server = EmbeddingServer.startAndWarmUp(TestEncoders.served(false), o)) {
+            HttpTestClient client = new HttpTestClient(server, null);
+            int n = 1000;
+            String body = HttpTestClient.JSON.writeValueAsString(java.util.Map.of("model", "lora", "input",
+                    java.util.Collections.nCopies(n, "two dogs run across a field"), "encoding_format", "base64"));
+            HttpRequest request = client.request("/v1/embeddings").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            CompletableFuture<HttpResponse<String>> first = client.http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+            awaitInFlight(server, 1);
+            CompletableFuture<HttpResponse<String>> second = client.http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+            awaitInFlight(server, 2);
+            second.cancel(true); // queued behind the first request's 1000 sequences
+            assertEquals(200, first.get(120, TimeUnit.SECONDS).statusCode());
+            for (int i = 0; i < 3000 && server.inFlight() != 0; i++) Thread.sleep(10);
+            assertEquals(0, server.inFlight(), "the gone client still holds its slot");
+            assertEquals(200, client.post("/v1/embeddings", LORA_BODY).statusCode());
+            assertEquals(200, client.post("/v1/embeddings", LORA_BODY).statusCode());
+            assertTrue(metric(client, "bellm_sequences_embedded_total") >= n + 2);
+        }
+    }
+
     @Test
     void healthSaysReadyOnlyAfterWarmUp() throws Exception {
         try (EmbeddingServer server = EmbeddingServer.start(TestEncoders.served(false), TestEncoders.options())) {
