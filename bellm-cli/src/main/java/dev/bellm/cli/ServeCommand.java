@@ -72,6 +72,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "How long SIGTERM waits for requests in flight. Default: ${DEFAULT-VALUE}.")
     int shutdownSeconds;
 
+    /** The running server, once started (tests stop it through this). */
+    volatile EmbeddingServer server;
+
     @Override
     public Integer call() throws Exception {
         Embedder.Builder b = Embedder.builder().model(model.model).tokenizer(model.tokenizer)
@@ -86,7 +89,7 @@ final class ServeCommand implements Callable<Integer> {
                 .withMaxConcurrentRequests(maxConcurrentRequests).withMaxClientBatchSize(maxClientBatchSize)
                 .withPayloadLimit(payloadLimit).withApiKey(key == null || key.isEmpty() ? null : key)
                 .withShutdownTimeout(Duration.ofSeconds(shutdownSeconds));
-        EmbeddingServer server = EmbeddingServer.start(served, options).closeOnShutdown();
+        server = EmbeddingServer.start(served, options).closeOnShutdown();
         server.warmUp();
         server.join();
         return 0;

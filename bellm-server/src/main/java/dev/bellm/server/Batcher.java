@@ -73,11 +73,6 @@ final class Batcher implements AutoCloseable {
         return job;
     }
 
-    /** Sequences waiting for a batch. */
-    int queued() {
-        return queue.size();
-    }
-
     private void run() {
         while (!closing || !queue.isEmpty()) {
             List<Item> batch;

@@ -91,6 +91,11 @@ public final class EmbeddingServer implements AutoCloseable {
         log.info("ready after warm-up on {} texts per model ({} ms)", texts.size(), (System.nanoTime() - t0) / 1_000_000);
     }
 
+    /** Embedding requests admitted and not yet answered. */
+    int inFlight() {
+        return service.inFlight();
+    }
+
     public boolean isReady() {
         return ready;
     }

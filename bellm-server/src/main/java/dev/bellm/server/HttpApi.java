@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -267,14 +268,18 @@ final class HttpApi extends Handler.Abstract {
         byte[] bytes;
         try (InputStream in = Request.asInputStream(request)) {
             bytes = in.readNBytes(options.payloadLimit() + 1);
+        } catch (EofException e) { // the client went away mid-upload: nobody to answer
+            throw new ApiException(499, "the client closed the connection before sending its body", null, "client_closed");
         }
         if (bytes.length > options.payloadLimit()) throw tooLarge(-1);
         if (bytes.length == 0) throw ApiException.invalid(null, "the request has no body; send a JSON object");
         try {
             return json.readTree(bytes);
         } catch (JsonParseException e) {
-            String field = e.getProcessor() == null || e.getProcessor().getParsingContext() == null ? null
-                    : e.getProcessor().getParsingContext().getCurrentName();
+            String field = null; // the innermost field the parser was in
+            for (var ctx = e.getProcessor() == null ? null : e.getProcessor().getParsingContext(); ctx != null && field == null; ctx = ctx.getParent()) {
+                field = ctx.getCurrentName();
+            }
             throw ApiException.invalid(field, "malformed JSON" + (field == null ? "" : " in field '" + field + "'") + " at line "
                     + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
         }

@@ -106,7 +106,13 @@ public final class ServedEncoder {
      * LoRA of {@code adapters[s]} (null: the base). Each equals what {@link Embedder} gives that text alone.
      */
     public float[][] embed(int[][] sequences, ModelWeights[] adapters) {
-        Batch batch = Batch.of(sequences).withAdapters(adapters);
+        Batch batch = Batch.of(sequences);
+        for (ModelWeights a : adapters) {
+            if (a != null) { // only the base: the plain path, no per-sequence LoRA bookkeeping
+                batch = batch.withAdapters(adapters);
+                break;
+            }
+        }
         float[] hidden = base.transformer().hiddenStates(batch, base.bidirectionalFrom());
         return base.pooling().pool(hidden, batch, dimension());
     }

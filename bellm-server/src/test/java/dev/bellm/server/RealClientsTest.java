@@ -93,6 +93,16 @@ class RealClientsTest {
         for (int i = 0; i < TEXTS.size(); i++) assertArrayEquals(expected[i], got.get(i).vector(), model + " text " + i);
     }
 
+    /** LangChain4j 1.19 sends no encoding_format by default (floats); with base64 asked for it decodes that too. */
+    @Test
+    void langChain4jWithBase64GetsTheSameBits() {
+        OpenAiEmbeddingModel lc = OpenAiEmbeddingModel.builder().baseUrl(server.baseUrl() + "/v1").apiKey(KEY)
+                .modelName(TestEncoders.LORA2).encodingFormat("base64").build();
+        List<Embedding> got = lc.embedAll(TEXTS.stream().map(TextSegment::from).toList()).content();
+        float[][] expected = expected(TestEncoders.LORA2);
+        for (int i = 0; i < TEXTS.size(); i++) assertArrayEquals(expected[i], got.get(i).vector(), "text " + i);
+    }
+
     @Test
     void theServedModelsReallyDiffer() {
         float[][] base = expected(TestEncoders.BASE), lora = expected(TestEncoders.LORA), x4 = expected(TestEncoders.LORA2);
