@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         description = "BeLLM sentence encoders from decoder-only LLMs, in pure Java.",
         subcommands = {DemoCommand.class, EmbedCommand.class, EvalCommand.class, TrainCommand.class, SweepCommand.class,
                 MergeCommand.class, GenerateCommand.class, InfoCommand.class, ServeCommand.class,
-                TokenizeCommand.class, QuantizeCommand.class, CommandLine.HelpCommand.class})
+                TokenizeCommand.class, QuantizeCommand.class, IndexCommand.class, SearchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
