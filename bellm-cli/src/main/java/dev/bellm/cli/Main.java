@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bellm", mixinStandardHelpOptions = true, version = "bellm 0.1.0",
         description = "BeLLM sentence encoders from decoder-only LLMs, in pure Java.",
         subcommands = {DemoCommand.class, EmbedCommand.class, EvalCommand.class, TrainCommand.class, SweepCommand.class,
-                ExplainCommand.class, MergeCommand.class, GenerateCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+                ExplainCommand.class, DistillCommand.class, MergeCommand.class, GenerateCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
