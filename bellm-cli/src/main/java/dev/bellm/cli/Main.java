@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {DemoCommand.class, EmbedCommand.class, EvalCommand.class, TrainCommand.class, SweepCommand.class,
                 MergeCommand.class, GenerateCommand.class, InfoCommand.class, ServeCommand.class,
                 TokenizeCommand.class, QuantizeCommand.class, IndexCommand.class, SearchCommand.class,
-                CommandLine.HelpCommand.class})
+                ExplainCommand.class, DistillCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
