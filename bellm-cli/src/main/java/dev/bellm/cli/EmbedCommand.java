@@ -18,8 +18,12 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "embed", mixinStandardHelpOptions = true,
-        description = "Embed one text per input line; write JSON Lines {\"index\", \"tokens\", \"embedding\"} in input order.",
+        description = {"Embed one text per input line; write JSON Lines {\"index\", \"tokens\", \"embedding\"} in input order.",
+                "The model folder and each adapter carry their recipe (sentence-transformers files, bellm_encoder.json);",
+                "with no other flag they are used as published. A flag overrides them and says so on stderr."},
         footer = {"", "Examples:",
+                "  ./bellm embed --model Qwen3-Embedding-0.6B --prompt-name query --dimensions 256 --input q.txt --output q.jsonl",
+                "  ./bellm embed --model Llama-3-8B --adapter LLM2Vec-mntp --adapter LLM2Vec-supervised --input t.txt --output t.jsonl",
                 "  ./bellm embed --model ../shared/fixtures/tiny-llama --bidirectional-from 2 --input texts.txt --output out.jsonl",
                 "  echo 'A man is playing a guitar.' | ./bellm embed --model stories260K.bin --bellm-prompt --input - --output -"})
 final class EmbedCommand implements Callable<Integer> {
@@ -35,12 +39,13 @@ final class EmbedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<String> texts = readLines(input);
-        Embedder embedder = options.builder().build();
         Embedder.Embeddings result;
-        try (Progress p = Progress.start("embed", texts.size())) {
-            result = embedder.embed(texts, p::stepTo);
+        int maxTokens;
+        try (Embedder embedder = options.build(); Progress p = Progress.start("embed", texts.size())) {
+            result = embedder.embed(texts, options.promptName, options.dimensions, p::stepTo);
+            maxTokens = embedder.maxTokens();
         }
-        if (result.truncated() > 0) System.err.println("bellm: truncated " + result.truncated() + " texts to " + options.maxTokens + " tokens");
+        if (result.truncated() > 0) System.err.println("bellm: truncated " + result.truncated() + " texts to " + maxTokens + " tokens");
         Cli.writeAtomically(output, out -> writeJsonLines(result, out));
         return 0;
     }

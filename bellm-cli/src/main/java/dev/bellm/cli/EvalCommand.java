@@ -70,17 +70,17 @@ final class EvalCommand implements Callable<Integer> {
                 transfer.add(t);
             }
         }
-        Embedder embedder = options.builder().build();
+        Embedder embedder = options.build();
         Map<String, Object> settings = settings(embedder);
         List<EvalResults> parts = new ArrayList<>();
         if (!sts.isEmpty()) {
             StsOptions o = new StsOptions(StsTask.parse(String.join(",", sts)), split, appendPeriod, StsOptions.DEFAULT_CHUNK_SIZE);
-            parts.add(run("STS", p -> new StsEvaluator(dataDir, o).evaluate(t -> embedder.embed(t).vectors(), modelName(), settings, p)));
+            parts.add(run("STS", p -> new StsEvaluator(dataDir, o).evaluate(t -> embedder.embed(t, options.promptName).vectors(), modelName(), settings, p)));
         }
         if (!transfer.isEmpty()) {
             TransferOptions d = TransferOptions.defaults();
             TransferOptions o = new TransferOptions(TransferTask.parse(String.join(",", transfer)), d.probe(), appendPeriod, d.chunkSize());
-            parts.add(run("transfer", p -> new TransferEvaluator(dataDir, o).evaluate(t -> embedder.embed(t).vectors(), modelName(), settings, p)));
+            parts.add(run("transfer", p -> new TransferEvaluator(dataDir, o).evaluate(t -> embedder.embed(t, options.promptName).vectors(), modelName(), settings, p)));
         }
         // STS and transfer each keep their own average: one averaged over both would mean nothing
         for (int i = 0; i < parts.size(); i++) {
@@ -118,7 +118,7 @@ final class EvalCommand implements Callable<Integer> {
     private Map<String, Object> settings(Embedder embedder) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("model", modelName());
-        s.put("adapter", options.adapter == null ? null : options.adapter.toString());
+        s.put("adapters", options.adapters.stream().map(Path::toString).toList());
         s.putAll(embedder.settings());
         s.put("batch_size", options.batchSize);
         return s;

@@ -6,6 +6,7 @@ import dev.bellm.Fixtures;
 import dev.bellm.embed.Pooling;
 import dev.bellm.generate.Generator;
 import dev.bellm.kernels.VectorKernels;
+import dev.bellm.model.AttentionLayers;
 import dev.bellm.model.Batch;
 import dev.bellm.model.KvCache;
 import dev.bellm.model.LayerWeights;
@@ -281,7 +282,7 @@ class MergedModelWriterTest {
         for (JsonNode s : modelNode.get("settings")) if (s.get("name").asText().equals(settingName)) setting = s;
         SafetensorsFile expected = SafetensorsFile.open(Fixtures.path(modelNode.get("expected").asText()));
         Transformer t = new Transformer(weights, new VectorKernels(2));
-        int bidirectionalFrom = setting.get("bidirectional_from").asInt();
+        AttentionLayers bidirectionalFrom = AttentionLayers.bidirectionalFrom(setting.get("bidirectional_from").asInt());
         Pooling pooling = Pooling.parse(setting.get("pooling").asText());
         for (int i = 0; i < Fixtures.textCount(); i++) {
             Batch batch = Batch.of(Fixtures.ids(setting.get("input").asText(), i));

@@ -1,6 +1,7 @@
 package dev.bellm.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.bellm.model.AttentionLayers;
 import dev.bellm.model.LayerWeights;
 import dev.bellm.model.Linear;
 import dev.bellm.model.ModelConfig;
@@ -73,6 +74,20 @@ public final class HfCheckpoint {
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(cfg.path(), e.getMessage(), e);
         }
+    }
+
+    /**
+     * The attention {@code dir/config.json} declares for encoding: every layer bidirectional when it says
+     * {@code "is_causal": false} (gte-Qwen2) or {@code "use_bidirectional_attention": true} (LLM2Vec, EmbeddingGemma),
+     * causal when it says {@code "is_causal": true} or {@code "use_bidirectional_attention": false}, null when it says
+     * neither (the decoder as pretrained).
+     */
+    public static AttentionLayers declaredAttention(Path dir) {
+        ConfigFile cfg = ConfigFile.read(configFile(dir));
+        Boolean causal = cfg.has("is_causal") ? cfg.booleanOr("is_causal", true) : null;
+        Boolean bidirectional = cfg.has("use_bidirectional_attention") ? cfg.booleanOr("use_bidirectional_attention", false) : null;
+        if (Boolean.FALSE.equals(causal) || Boolean.TRUE.equals(bidirectional)) return AttentionLayers.bidirectional();
+        return causal == null && bidirectional == null ? null : AttentionLayers.causal();
     }
 
     /** Reads the config and every weight of {@code dir}. */

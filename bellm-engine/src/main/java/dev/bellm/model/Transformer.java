@@ -7,7 +7,8 @@ import java.util.Arrays;
 
 /**
  * The decoder forward (and backward) pass for LLaMA, Mistral, Qwen2, Qwen3 and llama2.c checkpoints, with
- * the BeLLM change: layer {@code l} attends bidirectionally iff {@code l >= bidirectionalFrom}, else causally.
+ * the BeLLM change: each layer attends causally or bidirectionally as {@link AttentionLayers} says (BeLLM:
+ * layers {@code l >= bidirectional_from}; published encoders: every layer).
  *
  * <p>One layer, read top to bottom in {@link #layerForward}:
  * {@code xn = RMSNorm(x)}; {@code q, k, v = xn·Wqᵀ (+b), …}; (qwen3) per-head RMSNorm of q and k; RoPE;
@@ -19,9 +20,6 @@ import java.util.Arrays;
  * the backward pass, so activation memory grows with layers × tokens × hidden, not with the layer's width.
  */
 public final class Transformer {
-    /** {@code bidirectionalFrom} value for a fully causal model. */
-    public static final int CAUSAL = Integer.MAX_VALUE;
-
     private final ModelWeights weights;
     private final ModelConfig config;
     private final Kernels kernels;
@@ -46,19 +44,13 @@ public final class Transformer {
         return kernels;
     }
 
-    private void checkBidirectionalFrom(int from) {
-        if (from < 0) {
-            throw new IllegalArgumentException("bidirectionalFrom must be in [0, " + config.numLayers() + "] or CAUSAL, got " + from);
-        }
-    }
-
     /** Final-norm hidden states {@code [tokens, hidden]} of every sequence of the batch, each computed alone. */
-    public float[] hiddenStates(Batch batch, int bidirectionalFrom) {
-        checkBidirectionalFrom(bidirectionalFrom);
+    public float[] hiddenStates(Batch batch, AttentionLayers attention) {
+        attention.check(config.numLayers());
         Activations a = new Activations(batch.tokenCount(), false);
         embed(batch.tokens(), a.x);
         for (int l = 0; l < config.numLayers(); l++) {
-            layerForward(l, batch, l >= bidirectionalFrom, a, null, null);
+            layerForward(l, batch, attention.isBidirectional(l), a, null, null);
             float[] next = a.out;
             a.out = a.x;
             a.x = next;
@@ -105,15 +97,15 @@ public final class Transformer {
     /** What the backward pass needs from a training forward pass: each layer's input and the final norm's. */
     public final class TrainingPass {
         final Batch batch;
-        final int bidirectionalFrom;
+        final AttentionLayers attention;
         final LoraDropout dropout;
         final float[][] layerInputs;
         final float[] finalInput;
         final float[] finalRstd;
 
-        private TrainingPass(Batch batch, int bidirectionalFrom, LoraDropout dropout) {
+        private TrainingPass(Batch batch, AttentionLayers attention, LoraDropout dropout) {
             this.batch = batch;
-            this.bidirectionalFrom = bidirectionalFrom;
+            this.attention = attention;
             this.dropout = dropout;
             this.layerInputs = new float[config.numLayers()][];
             this.finalInput = new float[batch.tokenCount() * config.hiddenSize()];
@@ -134,14 +126,14 @@ public final class Transformer {
     }
 
     /** Forward pass for training: returns the final-norm hidden states and remembers what {@link #backward} needs. */
-    public TrainingPass trainingForward(Batch batch, int bidirectionalFrom, LoraDropout dropout, float[] hiddenOut) {
-        checkBidirectionalFrom(bidirectionalFrom);
-        TrainingPass pass = new TrainingPass(batch, bidirectionalFrom, dropout);
+    public TrainingPass trainingForward(Batch batch, AttentionLayers attention, LoraDropout dropout, float[] hiddenOut) {
+        attention.check(config.numLayers());
+        TrainingPass pass = new TrainingPass(batch, attention, dropout);
         Activations a = new Activations(batch.tokenCount(), false);
         embed(batch.tokens(), a.x);
         for (int l = 0; l < config.numLayers(); l++) {
             pass.layerInputs[l] = a.x.clone();
-            layerForward(l, batch, l >= bidirectionalFrom, a, null, dropout);
+            layerForward(l, batch, attention.isBidirectional(l), a, null, dropout);
             float[] next = a.out;
             a.out = a.x;
             a.x = next;
@@ -164,8 +156,9 @@ public final class Transformer {
         Activations a = new Activations(t, true);
         for (int l = config.numLayers() - 1; l >= 0; l--) {
             System.arraycopy(pass.layerInputs[l], 0, a.x, 0, t * h);
-            layerForward(l, pass.batch, l >= pass.bidirectionalFrom, a, null, pass.dropout);
-            dx = layerBackward(l, pass.batch, l >= pass.bidirectionalFrom, a, dx, grads);
+            boolean bidirectional = pass.attention.isBidirectional(l);
+            layerForward(l, pass.batch, bidirectional, a, null, pass.dropout);
+            dx = layerBackward(l, pass.batch, bidirectional, a, dx, grads);
         }
     }
 

@@ -32,9 +32,7 @@ class TrainerTest {
 
     private static TrainOptions options() {
         TrainOptions o = new TrainOptions();
-        o.bidirectionalFrom = 2;
-        o.pooling = Pooling.MEAN;
-        o.prompt = Embedder.BELLM_PROMPT;
+        o.encoder = o.encoder.toBuilder().bidirectionalFrom(2).pooling(Pooling.MEAN).prompt(Embedder.BELLM_PROMPT).build();
         o.loraRank = 4;
         o.loraAlpha = 8;
         o.batchSize = 4;
