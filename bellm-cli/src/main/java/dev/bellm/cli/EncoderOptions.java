@@ -28,6 +28,10 @@ final class EncoderOptions {
     @Option(names = "--bellm-prompt", description = "Use the BeLLM paper's prompt: ${sys:bellm.prompt}")
     boolean bellmPrompt;
 
+    @Option(names = "--include-prompt", negatable = true,
+            description = "Pool the prompt's tokens too (--no-include-prompt: a mean leaves them out, as LLM2Vec). Default: the recipe's, else included.")
+    Boolean includePrompt;
+
     static {
         System.setProperty("bellm.prompt", Embedder.BELLM_PROMPT);
     }
@@ -37,6 +41,7 @@ final class EncoderOptions {
         EncoderSpec.Builder b = new EncoderSpec.Builder(SOURCE);
         if (bidirectionalFrom != null) b.attention(attention(bidirectionalFrom));
         if (pooling != null) b.pooling(Pooling.parse(pooling));
+        if (includePrompt != null) b.includePrompt(includePrompt);
         if (bellmPrompt && prompt != null) throw new IllegalArgumentException("give either --prompt or --bellm-prompt, not both");
         if (bellmPrompt || prompt != null) b.prompt(bellmPrompt ? Embedder.BELLM_PROMPT : prompt);
         return b;

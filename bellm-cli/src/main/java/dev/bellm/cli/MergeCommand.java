@@ -63,6 +63,12 @@ final class MergeCommand implements Callable<Integer> {
         MergedModelWriter.Result result;
         try (Progress.Lazy bar = Progress.lazy("merge")) {
             result = MergedModelWriter.merge(model, tokenizer, adapter, output, new MergedModelWriter.Options(maxShardSize, force), bar::update);
+        } catch (IllegalArgumentException e) {
+            // the library names its option; the user sets it with a flag
+            if (e.getMessage() != null && e.getMessage().contains("(Options.overwrite)")) {
+                throw new IllegalArgumentException(e.getMessage().replace("(Options.overwrite)", "(--force)"), e);
+            }
+            throw e;
         }
         // the merged folder is the encoder the base and adapter made, so it carries their recipe
         ModelConfig merged = HfCheckpoint.readConfig(result.directory());

@@ -227,7 +227,7 @@ class MergedModelWriterTest {
         Files.writeString(out.resolve("notes.txt"), "keep me");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> merge("tiny-llama", "tiny-llama-lora", out, MergedModelWriter.Options.DEFAULTS));
-        assertTrue(e.getMessage().contains("not empty") && e.getMessage().contains("--force"), e.getMessage());
+        assertTrue(e.getMessage().contains("not empty") && e.getMessage().contains("overwrite"), e.getMessage());
         assertEquals("keep me", Files.readString(out.resolve("notes.txt")));
 
         merge("tiny-llama", "tiny-llama-lora", out, new MergedModelWriter.Options(MergedModelWriter.DEFAULT_MAX_SHARD_BYTES, true));

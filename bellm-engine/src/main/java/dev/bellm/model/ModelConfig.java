@@ -54,6 +54,11 @@ public record ModelConfig(
         if (value <= 0) throw new IllegalArgumentException(field + " must be positive, got " + value);
     }
 
+    /** The family {@link #architecture} names (null for a name bellm does not know). */
+    public ModelFamily family() {
+        return ModelFamily.of(architecture);
+    }
+
     public int qDim() {
         return numHeads * headDim;
     }

@@ -148,7 +148,7 @@ public final class Sweep {
     public Result run(Path outDir, SweepSelection selection, Listener listener) throws IOException {
         List<SweepConfig> plan = plan(selection);
         if (selection.trained() && training.dataName() == null) {
-            throw new IllegalArgumentException("trained configurations need training data; name it (e.g. --train snli) or run frozen only");
+            throw new IllegalArgumentException("trained configurations need training data; name it in Sweep.Training (e.g. snli) or run frozen only");
         }
         Files.createDirectories(outDir);
         Path csv = outDir.resolve(SweepFiles.CSV), json = outDir.resolve(SweepFiles.JSON_FILE);

@@ -123,7 +123,7 @@ public final class Trainer {
                 double label = ((ScoredPair) e).label();
                 if (label != 0 && label != 1) {
                     throw new IllegalArgumentException("the in-batch-negative term needs labels 0 or 1, but the data has graded scores"
-                            + " (e.g. " + label + "); set its weight to 0 (--ibn-w 0)");
+                            + " (e.g. " + label + "); set the objective's ibnWeight to 0");
                 }
             }
         }

@@ -21,10 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TransformerGradientTest {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    @ParameterizedTest(name = "{0} bidirectional from {1}, {2} pooling")
-    @CsvSource({"llama,1,MEAN", "llama,0,LAST", "qwen2,2,LAST", "qwen3,1,FIRST", "qwen3,3,MEAN", "llama2c,1,MEAN"})
+    @ParameterizedTest(name = "{0} bidirectional from {1} (-1: causal), {2} pooling")
+    @CsvSource({"llama,1,MEAN", "llama,0,LAST", "qwen2,2,LAST", "qwen3,1,FIRST", "qwen3,-1,MEAN", "llama2c,1,MEAN"})
     void loraGradientsMatchCentralDifferences(String arch, int from, Pooling pooling) {
-        AttentionLayers bidirectionalFrom = AttentionLayers.bidirectionalFrom(from);
+        AttentionLayers bidirectionalFrom = from < 0 ? AttentionLayers.causal() : AttentionLayers.bidirectionalFrom(from);
         ModelConfig c = new ModelConfig(arch, 16, 24, 3, 4, 2, arch.equals("qwen3") ? 6 : 4, 40, 64, 10000, null, arch.equals("llama2c"),
                 1e-5, arch.equals("qwen2"), arch.equals("qwen3"), false, 1, 2);
         ModelWeights w = LoraInit.attach(RandomWeights.build(c, DType.F32, 7), java.util.List.of("q_proj", "k_proj", "v_proj", "o_proj",

@@ -104,6 +104,31 @@ class TrainerTest {
         }
     }
 
+    /**
+     * Every adapter folder a run writes carries the encoder's recipe: loaded with no setting at all, it gives the
+     * trained encoder's vectors bit for bit; the recipe files are sentence-transformers' plus bellm's own.
+     */
+    @Test
+    void adapterFoldersCarryTheRecipeSoTheyReproduceTheTrainedVectorsWithNoSettings(@TempDir Path dir) throws Exception {
+        TrainOptions o = options();
+        Trainer t = trainer(o);
+        Trainer.Result r = t.train(triplets(), dir, e -> e.embed(List.of("a man")).vectors()[0][0], false, new Trainer.Listener() {});
+        List<String> texts = List.of("A man is playing a guitar.", "Two dogs run on the beach", "a ".repeat(200) + "very long text");
+        float[][] trained = t.embedder().embed(texts).vectors();
+        for (Path adapter : List.of(r.adapter(), r.best())) {
+            for (String file : List.of("modules.json", "1_Pooling/config.json", "config_sentence_transformers.json", "bellm_encoder.json")) {
+                assertTrue(Files.isRegularFile(adapter.resolve(file)), adapter + "/" + file);
+            }
+        }
+        try (Embedder loaded = Embedder.builder().model(MODEL).adapter(r.adapter()).build()) {
+            assertEquals(o.encoder.attention(), loaded.attention());
+            assertEquals(Pooling.MEAN, loaded.pooling());
+            assertEquals(o.encoder.maxTokens(), loaded.maxTokens());
+            float[][] again = loaded.embed(texts).vectors();
+            for (int i = 0; i < texts.size(); i++) assertArrayEquals(trained[i], again[i], "text " + i);
+        }
+    }
+
     /** Repeated steps on the same small data lower the training loss. */
     @Test
     void trainingLowersTheLoss(@TempDir Path dir) throws Exception {
@@ -124,7 +149,7 @@ class TrainerTest {
     void gradedLabelsWithTheInBatchTermAreRefusedUpFront(@TempDir Path dir) {
         List<Example> graded = List.of(new ScoredPair("a cat", "a dog", 0.4), new ScoredPair("a man", "a woman", 0.8));
         var e = assertThrows(IllegalArgumentException.class, () -> trainer(options()).train(graded, dir, null, false, new Trainer.Listener() {}));
-        assertTrue(e.getMessage().contains("--ibn-w 0"), e.getMessage());
+        assertTrue(e.getMessage().contains("ibnWeight to 0"), e.getMessage());
     }
 
     @Test
