@@ -70,17 +70,20 @@ final class EvalCommand implements Callable<Integer> {
                 transfer.add(t);
             }
         }
-        Embedder embedder = options.build();
-        Map<String, Object> settings = settings(embedder);
         List<EvalResults> parts = new ArrayList<>();
-        if (!sts.isEmpty()) {
-            StsOptions o = new StsOptions(StsTask.parse(String.join(",", sts)), split, appendPeriod, StsOptions.DEFAULT_CHUNK_SIZE);
-            parts.add(run("STS", p -> new StsEvaluator(dataDir, o).evaluate(t -> embedder.embed(t, options.promptName).vectors(), modelName(), settings, p)));
-        }
-        if (!transfer.isEmpty()) {
-            TransferOptions d = TransferOptions.defaults();
-            TransferOptions o = new TransferOptions(TransferTask.parse(String.join(",", transfer)), d.probe(), appendPeriod, d.chunkSize());
-            parts.add(run("transfer", p -> new TransferEvaluator(dataDir, o).evaluate(t -> embedder.embed(t, options.promptName).vectors(), modelName(), settings, p)));
+        try (Embedder embedder = options.build()) {
+            Map<String, Object> settings = settings(embedder);
+            if (!sts.isEmpty()) {
+                StsOptions o = new StsOptions(StsTask.parse(String.join(",", sts)), split, appendPeriod, StsOptions.DEFAULT_CHUNK_SIZE);
+                parts.add(run("STS", p -> new StsEvaluator(dataDir, o).evaluate(t -> embedder.embed(t, options.promptName).vectors(), modelName(),
+                        settings, p)));
+            }
+            if (!transfer.isEmpty()) {
+                TransferOptions d = TransferOptions.defaults();
+                TransferOptions o = new TransferOptions(TransferTask.parse(String.join(",", transfer)), d.probe(), appendPeriod, d.chunkSize());
+                parts.add(run("transfer", p -> new TransferEvaluator(dataDir, o).evaluate(t -> embedder.embed(t, options.promptName).vectors(),
+                        modelName(), settings, p)));
+            }
         }
         // STS and transfer each keep their own average: one averaged over both would mean nothing
         for (int i = 0; i < parts.size(); i++) {
