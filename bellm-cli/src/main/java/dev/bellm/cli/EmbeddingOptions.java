@@ -35,15 +35,16 @@ final class EmbeddingOptions {
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32", description = "Texts per forward pass. Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--max-tokens", paramLabel = "N", description = "Longest input in tokens (prompt included). Default: the recipe's, else the model's maximum.")
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Longest input in tokens (prompt included). Default: the recipe's, else "
+            + Embedder.DEFAULT_MAX_TOKENS + " or the model's max_position_embeddings when smaller.")
     Integer maxTokens;
 
     @Option(names = "--truncate", negatable = true,
             description = "Cut inputs longer than --max-tokens (the text's end; the prompt and special tokens stay) instead of failing. Default: the recipe's, else off.")
     Boolean truncate;
 
-    /** The flags' settings, in a builder named after the command line, for {@link Embedder.Builder} to overlay. */
-    Embedder build() {
+    /** An embedder builder holding the folders' recipes with these flags over them (each override told on stderr). */
+    Embedder.Builder builder() {
         EncoderSpec.Builder flags = encoder.stated();
         if (normalize != null) flags.normalize(normalize);
         if (dimensions != null) flags.dimensions(dimensions);
@@ -51,9 +52,17 @@ final class EmbeddingOptions {
         if (truncate != null) flags.truncation(truncate ? Embedder.Truncation.KEEP_START : Embedder.Truncation.ERROR);
         EncoderSpec.Builder recipe = EncoderSpec.Builder.fromFolders(model.model, adapters, EmbeddingOptions::warn);
         recipe.overlay(flags, EmbeddingOptions::warn).tokenizer(model.tokenizer);
+        // a named prompt becomes the default, so every consumer of the encoder (stream, eval) uses it
+        if (promptName != null) recipe.overlay(new EncoderSpec.Builder(EncoderOptions.SOURCE).defaultPromptName(promptName), EmbeddingOptions::warn);
         Embedder.Builder b = Embedder.builder().spec(recipe.build()).batchSize(batchSize);
         if (model.threads != null) b.threads(model.threads);
-        return b.build();
+        b.kernels(model.kernels());
+        return b;
+    }
+
+    /** The encoder the folders' recipes and these flags make. */
+    Embedder build() {
+        return builder().build();
     }
 
     static void warn(String notice) {

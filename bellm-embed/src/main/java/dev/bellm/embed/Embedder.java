@@ -2,8 +2,9 @@ package dev.bellm.embed;
 
 import dev.bellm.io.ModelLoader;
 import dev.bellm.io.PeftAdapter;
+import dev.bellm.kernels.KernelProvider;
 import dev.bellm.kernels.Kernels;
-import dev.bellm.kernels.VectorKernels;
+import dev.bellm.kernels.VectorSupport;
 import dev.bellm.model.AttentionLayers;
 import dev.bellm.model.Batch;
 import dev.bellm.model.ModelWeights;
@@ -37,6 +38,12 @@ import java.util.function.IntConsumer;
 public final class Embedder implements SentenceEncoder {
     /** The prompt of the BeLLM paper and its released model. */
     public static final String BELLM_PROMPT = "The representative word for sentence {text} is:\"";
+    /**
+     * The longest input accepted unless the recipe says otherwise (or the model's max_position_embeddings is smaller):
+     * attention is quadratic, and a config claiming 131072 positions should not make one stray 100k-token line run
+     * for minutes.
+     */
+    public static final int DEFAULT_MAX_TOKENS = 8192;
 
     /** What to do with a text longer than the token limit. */
     public enum Truncation {
@@ -63,16 +70,26 @@ public final class Embedder implements SentenceEncoder {
     private final int batchSize;
     private final int maxTokens;
     private final AutoCloseable ownedKernels;
+    /** What produced the vectors, named when one is not finite. */
+    private final Object source;
+    /** Whether the tokens every prompted text starts with are run through the model once. */
+    private final boolean reusePromptPrefix;
+    /** Those shared prefixes, per prompt text, computed once (absent: none worth reusing). */
+    private final Map<String, java.util.Optional<Transformer.PromptPrefix>> prefixes = new ConcurrentHashMap<>();
     /** Tokens left out of a mean for each prompt text (include_prompt false), computed once per prompt. */
     private final Map<String, Integer> promptLengths = new ConcurrentHashMap<>();
 
-    private Embedder(EncoderSpec spec, Transformer transformer, Tokenizer tokenizer, int batchSize, AutoCloseable ownedKernels) {
+    private Embedder(EncoderSpec spec, Transformer transformer, Tokenizer tokenizer, int batchSize, AutoCloseable ownedKernels,
+                     boolean reusePromptPrefix) {
         this.spec = spec;
+        this.reusePromptPrefix = reusePromptPrefix;
+        this.source = spec.model() != null ? spec.model() : transformer.config().architecture();
         this.transformer = transformer;
         this.tokenizer = tokenizer;
         this.batchSize = batchSize;
         this.ownedKernels = ownedKernels;
-        this.maxTokens = spec.maxTokens() != null ? spec.maxTokens() : transformer.config().maxPositionEmbeddings();
+        this.maxTokens = spec.maxTokens() != null ? spec.maxTokens()
+                : Math.min(DEFAULT_MAX_TOKENS, transformer.config().maxPositionEmbeddings());
     }
 
     public static Builder builder() {
@@ -108,6 +125,25 @@ public final class Embedder implements SentenceEncoder {
 
     public Pooling pooling() {
         return spec.pooling();
+    }
+
+    /** The engine's form of the attention: the first bidirectional layer, or {@link Transformer#CAUSAL}. */
+    public int bidirectionalFrom() {
+        return spec.attention().engineFrom(transformer.config().numLayers());
+    }
+
+    /** The default prompt's text, or null when texts are embedded as they are. */
+    public String prompt() {
+        return spec.promptText(null);
+    }
+
+    /**
+     * This encoder with another single prompt (null: the plain text), sharing its weights, tokenizer and kernels: one
+     * model loaded once can embed queries and documents with their own prompts. (Named prompts of the recipe need no
+     * copy: pass the name to {@link #embed(List, String)}.) The copy does not own the kernels; close this one.
+     */
+    public Embedder withPrompt(String template) {
+        return new Embedder(spec.toBuilder().prompt(template).build(), transformer, tokenizer, batchSize, null, reusePromptPrefix);
     }
 
     /** Longest input in tokens, prompt and special tokens included. */
@@ -185,7 +221,8 @@ public final class Embedder implements SentenceEncoder {
             int end = Math.min(n, start + batchSize);
             int[] skips = new int[end - start];
             Arrays.fill(skips, skip);
-            float[][] pooled = encodeTokens(Arrays.copyOfRange(ids, start, end), skips, dims);
+            float[][] pooled = encodeTokens(Arrays.copyOfRange(ids, start, end), skips, dims, prefix(prompt));
+            NonFiniteEmbeddingException.requireFinite(pooled, source, start);
             for (int i = start; i < end; i++) {
                 vectors[i] = pooled[i - start];
                 counts[i] = ids[i].length;
@@ -197,12 +234,14 @@ public final class Embedder implements SentenceEncoder {
 
     /** Embeddings of already tokenized sequences (every token pooled), computed as one packed batch. */
     public float[][] embedTokens(int[][] sequences) {
-        return encodeTokens(sequences, null, dimension());
+        return encodeTokens(sequences, null, dimension(), null);
     }
 
-    private float[][] encodeTokens(int[][] sequences, int[] skip, int dims) {
+    private float[][] encodeTokens(int[][] sequences, int[] skip, int dims, Transformer.PromptPrefix prefix) {
         Batch batch = Batch.of(sequences);
-        float[] hidden = transformer.hiddenStates(batch, spec.attention());
+        float[] hidden = prefix != null && Arrays.stream(sequences).allMatch(prefix::prefixes)
+                ? transformer.hiddenStates(suffixes(sequences, prefix.length()), prefix) // same bits, less work
+                : transformer.hiddenStates(batch, spec.attention());
         float[][] pooled = spec.pooling().pool(hidden, batch, transformer.config().hiddenSize(), skip);
         for (int s = 0; s < pooled.length; s++) {
             float[] v = pooled[s];
@@ -216,6 +255,25 @@ public final class Embedder implements SentenceEncoder {
             pooled[s] = v;
         }
         return pooled;
+    }
+
+    private static Batch suffixes(int[][] sequences, int from) {
+        int[][] out = new int[sequences.length][];
+        for (int i = 0; i < out.length; i++) out[i] = Arrays.copyOfRange(sequences[i], from, sequences[i].length);
+        return Batch.of(out);
+    }
+
+    /** The tokens every text under {@code prompt} starts with (those two different texts share), run through the model once. */
+    private Transformer.PromptPrefix prefix(String prompt) {
+        if (!reusePromptPrefix || prompt == null) return null;
+        return prefixes.computeIfAbsent(prompt, p -> {
+            int[] a = tokenizer.encode(EncoderSpec.applyPrompt(p, "a")), z = tokenizer.encode(EncoderSpec.applyPrompt(p, "Z 9"));
+            int n = Arrays.mismatch(a, z);
+            if (n < 0) n = Math.min(a.length, z.length);
+            n = Math.min(n, Math.min(a.length, z.length) - 1);
+            return n <= 0 ? java.util.Optional.empty()
+                    : java.util.Optional.of(transformer.prefix(Arrays.copyOf(a, n), bidirectionalFrom()));
+        }).orElse(null);
     }
 
     /**
@@ -297,6 +355,7 @@ public final class Embedder implements SentenceEncoder {
         private int threads = Runtime.getRuntime().availableProcessors();
         private Kernels kernels;
         private Consumer<String> notices = notice -> {};
+        private boolean reusePromptPrefix = true;
 
         /** A Hugging Face directory or a llama2.c {@code .bin}. */
         public Builder model(Path path) {
@@ -409,13 +468,31 @@ public final class Embedder implements SentenceEncoder {
             return this;
         }
 
+        /**
+         * Whether the prompt's tokens before the text are computed once and reused by every text (default true): the
+         * same embeddings, bit for bit with the Java kernels, for less work in the causal layers. The prefix is computed
+         * from the weights as they are when first used: an embedder over weights that change later (adapters being
+         * trained) must turn this off.
+         */
+        public Builder reusePromptPrefix(boolean reuse) {
+            this.reusePromptPrefix = reuse;
+            return this;
+        }
+
         /** Compute kernels to share between embedders (instead of a new pool of {@link #threads(int)}); not closed by the embedder. */
         public Builder kernels(Kernels kernels) {
             this.kernels = kernels;
             return this;
         }
 
+        /**
+         * Loads the model and checks the recipe.
+         *
+         * @throws VectorSupport.MissingVectorModuleException when the JVM was started without
+         *         {@code --add-modules jdk.incubator.vector} (the message gives the flags to add)
+         */
         public Embedder build() {
+            VectorSupport.require();
             if (batchSize <= 0) throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
             if (threads <= 0) throw new IllegalArgumentException("threads must be positive, got " + threads);
             EncoderSpec recipe = spec != null ? spec : resolve();
@@ -431,8 +508,9 @@ public final class Embedder implements SentenceEncoder {
                 tok.checkFits(w.config().vocabSize(), Path.of(w.config().architecture()));
             }
             recipe.check(w.config());
-            VectorKernels owned = kernels == null ? new VectorKernels(threads) : null;
-            return new Embedder(recipe, new Transformer(w, kernels != null ? kernels : owned), tok, batchSize, owned);
+            Kernels own = kernels == null ? KernelProvider.select(threads) : null;
+            return new Embedder(recipe, new Transformer(w, kernels != null ? kernels : own), tok, batchSize,
+                    own instanceof AutoCloseable c ? c : null, reusePromptPrefix);
         }
 
         private EncoderSpec resolve() {

@@ -66,6 +66,27 @@ public final class AttentionLayers {
         return this;
     }
 
+    /**
+     * This mask in the engine's form, checked against {@code numLayers}: the first bidirectional layer, or
+     * {@link Transformer#CAUSAL}. The engine runs the top block of layers bidirectionally, so a mask of another shape
+     * (a bidirectional layer below a causal one) is refused here.
+     */
+    public int engineFrom(int numLayers) {
+        check(numLayers);
+        if (isCausal()) return Transformer.CAUSAL;
+        Integer first = bidirectionalFrom();
+        if (first == null) {
+            throw new IllegalArgumentException("attention " + this + " has a causal layer above a bidirectional one; the engine runs"
+                    + " bidirectional layers as one top block (bidirectional_from)");
+        }
+        return first;
+    }
+
+    /** The mask of the engine's {@code bidirectionalFrom} (a value of {@code numLayers} or more, or {@link Transformer#CAUSAL}: causal). */
+    public static AttentionLayers fromEngine(int bidirectionalFrom, int numLayers) {
+        return bidirectionalFrom >= numLayers ? causal() : bidirectionalFrom(bidirectionalFrom);
+    }
+
     /** Whether layer {@code layer} attends both ways. */
     public boolean isBidirectional(int layer) {
         return mask != null ? mask[layer] : layer >= from;

@@ -3,6 +3,7 @@ package dev.bellm.train;
 import dev.bellm.embed.Embedder;
 import dev.bellm.embed.EncoderSpec;
 import dev.bellm.model.LayerWeights;
+import dev.bellm.model.Lora;
 import dev.bellm.train.loss.AngleObjective;
 
 import java.util.ArrayList;
@@ -44,7 +45,11 @@ public final class TrainOptions {
 
     public void validate() {
         require(loraRank > 0, "loraRank must be positive");
-        require(loraAlpha > 0, "loraAlpha must be positive");
+        try {
+            Lora.scale(loraRank, loraAlpha, rsLora);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("loraRank / loraAlpha: " + e.getMessage());
+        }
         require(loraDropout >= 0 && loraDropout < 1, "loraDropout must be in [0, 1)");
         require(learningRate > 0, "learningRate must be positive");
         require(weightDecay >= 0, "weightDecay must be >= 0");

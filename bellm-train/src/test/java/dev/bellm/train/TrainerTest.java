@@ -1,5 +1,6 @@
 package dev.bellm.train;
 
+import dev.bellm.SharedData;
 import dev.bellm.Fixtures;
 import dev.bellm.embed.Embedder;
 import dev.bellm.embed.Pooling;
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SharedData
 class TrainerTest {
     private static final Path MODEL = Fixtures.path("tiny-llama");
 
@@ -149,7 +151,7 @@ class TrainerTest {
     void gradedLabelsWithTheInBatchTermAreRefusedUpFront(@TempDir Path dir) {
         List<Example> graded = List.of(new ScoredPair("a cat", "a dog", 0.4), new ScoredPair("a man", "a woman", 0.8));
         var e = assertThrows(IllegalArgumentException.class, () -> trainer(options()).train(graded, dir, null, false, new Trainer.Listener() {}));
-        assertTrue(e.getMessage().contains("ibnWeight to 0"), e.getMessage());
+        assertTrue(e.getMessage().contains("--ibn-w 0"), e.getMessage());
     }
 
     @Test
