@@ -5,6 +5,7 @@ import dev.bellm.embed.Pooling;
 import dev.bellm.io.Llama2cCheckpoint;
 import dev.bellm.kernels.VectorKernels;
 import dev.bellm.model.Batch;
+import dev.bellm.model.AttentionLayers;
 import dev.bellm.model.LayerWeights;
 import dev.bellm.model.LoraGradients;
 import dev.bellm.model.ModelConfig;
@@ -115,7 +116,7 @@ public final class EngineBench {
                     gflop += flops.forward(batch, from) / 1e9;
                 }
                 Runnable pass = () -> {
-                    for (Batch batch : batches) Pooling.LAST.pool(transformer.hiddenStates(batch, from), batch,
+                    for (Batch batch : batches) Pooling.LAST.pool(transformer.hiddenStates(batch, AttentionLayers.bidirectionalFrom(from)), batch,
                             weights.config().hiddenSize());
                 };
                 for (int i = 0; i < number("warmup-passes"); i++) pass.run();
@@ -152,7 +153,7 @@ public final class EngineBench {
                 int first = (step[0] * 2 * pairs) % sentences.length;
                 Batch batch = Batch.of(Arrays.copyOfRange(sentences, first, first + 2 * pairs));
                 float[] hidden = new float[batch.tokenCount() * h];
-                Transformer.TrainingPass pass = transformer.trainingForward(batch, from,
+                Transformer.TrainingPass pass = transformer.trainingForward(batch, AttentionLayers.bidirectionalFrom(from),
                         new Transformer.LoraDropout(0.1, step[0]), hidden);
                 float[][] pooled = Pooling.LAST.pool(hidden, batch, h);
                 float[] flat = new float[2 * pairs * h], dFlat = new float[2 * pairs * h];

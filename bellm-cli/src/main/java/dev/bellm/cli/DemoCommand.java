@@ -3,6 +3,7 @@ package dev.bellm.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.bellm.embed.Embedder;
+import dev.bellm.embed.EncoderSpec;
 import dev.bellm.embed.Pooling;
 import dev.bellm.eval.EvalResults;
 import dev.bellm.eval.ResultsJson;
@@ -17,10 +18,11 @@ import dev.bellm.kernels.VectorKernels;
 import dev.bellm.model.ModelWeights;
 import dev.bellm.tokenizer.Tokenizer;
 import dev.bellm.tokenizer.Tokenizers;
+import dev.bellm.train.DevEvaluation;
 import dev.bellm.train.TrainOptions;
 import dev.bellm.train.Trainer;
 import dev.bellm.train.data.Example;
-import dev.bellm.io.PeftAdapter;
+import dev.bellm.train.data.TrainingData;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -87,41 +89,39 @@ final class DemoCommand implements Callable<Integer> {
         ModelWeights base = ModelLoader.load(modelPath);
         Tokenizer tok = Tokenizers.forModel(modelPath, null);
         int layers = base.config().numLayers();
-        if (bidirectionalFrom < 0 || bidirectionalFrom >= layers) {
-            throw new IllegalArgumentException("--bidirectional-from must be in [0, " + (layers - 1) + "] for this " + layers + "-layer model");
-        }
         StsOptions stsOptions = new StsOptions(StsTask.parse(tasks), "test", false, StsOptions.DEFAULT_CHUNK_SIZE);
         StsEvaluator evaluator = new StsEvaluator(root.resolve("data"), stsOptions);
         out.printf("bellm demo: %s (%s, %d layers, %,d parameters)%n", modelPath, base.config().architecture(), layers, base.parameterCount());
+        // one recipe for all three encoders, so they differ only in attention and adapters
+        EncoderSpec causalSpec = new TrainOptions().encoder.toBuilder().pooling(pool).causal().build();
+        EncoderSpec bellmSpec = causalSpec.toBuilder().bidirectionalFrom(bidirectionalFrom).build().check(base.config());
 
         out.printf("%n[1/4] Evaluating the frozen causal model (%s pooling)...%n", pool);
-        Embedder causal = Embedder.builder().model(base, tok).kernels(kernels).pooling(pool).build();
+        Embedder causal = Embedder.builder().model(base, tok).kernels(kernels).spec(causalSpec).build();
         EvalResults before = evaluate(evaluator, causal, "frozen causal");
 
         out.printf("%n[2/4] The same model with %s bidirectional, before any training...%n",
                 bidirectionalFrom == layers - 1 ? "layer " + bidirectionalFrom : "layers " + bidirectionalFrom + ".." + (layers - 1));
-        Embedder bellmFrozen = Embedder.builder().model(base, tok).kernels(kernels).pooling(pool).bidirectionalFrom(bidirectionalFrom).build();
+        Embedder bellmFrozen = Embedder.builder().model(base, tok).kernels(kernels).spec(bellmSpec).build();
         EvalResults converted = evaluate(evaluator, bellmFrozen, "BeLLM, frozen");
 
         out.printf("%n[3/4] Training LoRA adapters with the AnglE objective on '%s' (%d steps)...%n", train, steps);
         TrainOptions o = new TrainOptions();
-        o.bidirectionalFrom = bidirectionalFrom;
-        o.pooling = pool;
+        o.encoder = bellmSpec;
         o.batchSize = batchSize;
         o.learningRate = lr;
         o.maxSteps = steps;
         o.seed = seed;
         o.checkpointEvery = Math.max(1, steps / 3);
-        List<Example> examples = TrainCommand.loadData(train, root);
+        List<Example> examples = TrainingData.load(train, root);
         Trainer trainer = new Trainer(base, tok, modelPath.toString(), o, kernels);
         Path runDir = output.resolve("train");
-        Trainer.Result r = TrainCommand.run(trainer, examples, runDir, TrainCommand.stsbDev(root), false);
+        Trainer.Result r = TrainingProgress.run(trainer, examples, runDir, DevEvaluation.stsb(root), false);
         out.printf("trained %d steps in %.0f s (%.0f tokens/s); STS-B dev %.2f -> best %.2f%n", r.steps(), r.seconds(), r.tokensPerSecond(),
                 r.initialDevScore(), r.bestDevScore());
 
-        out.printf("%n[4/4] Evaluating the trained BeLLM encoder (best dev checkpoint)...%n");
-        ModelWeights trained = PeftAdapter.load(r.best()).apply(base);
-        Embedder bellm = Embedder.builder().model(trained, tok).kernels(kernels).pooling(pool).bidirectionalFrom(bidirectionalFrom).build();
+        out.printf("%n[4/4] Evaluating the trained BeLLM encoder (best dev checkpoint, loaded from its folder as `bellm embed` does)...%n");
+        Embedder bellm = Embedder.builder().model(modelPath).adapter(r.best()).kernels(kernels).notices(EmbeddingOptions::warn).build();
         EvalResults after = evaluate(evaluator, bellm, "BeLLM + LoRA (AnglE)");
 
         List<EvalResults> rows = List.of(before, converted, after);
@@ -136,6 +136,7 @@ final class DemoCommand implements Callable<Integer> {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("model", modelPath.toString());
         report.put("bidirectional_from", bidirectionalFrom);
+        report.put("embed_command", "./bellm embed --model " + modelPath + " --adapter " + r.best() + " --input FILE --output FILE");
         report.put("pooling", pool.toString());
         report.put("train", train);
         report.put("training", o.toMap());
@@ -153,6 +154,8 @@ final class DemoCommand implements Callable<Integer> {
                 s -> s.write(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(report)));
         out.printf("adapter:  %s%nreport:   %s%nresults:  %s, %s, %s%nloss:     %s%n", r.best(), output.resolve("report.md"),
                 output.resolve("before.json"), output.resolve("frozen-bellm.json"), output.resolve("after.json"), runDir.resolve("loss.png"));
+        out.printf("%nThe adapter folder carries its recipe (%s, %s pooling); these vectors again, with no other flag:%n"
+                + "  ./bellm embed --model %s --adapter %s --input FILE --output FILE%n", bellmSpec.attention(), pool, modelPath, r.best());
         return 0;
     }
 

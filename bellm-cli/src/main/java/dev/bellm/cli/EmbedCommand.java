@@ -23,11 +23,15 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 @Command(name = "embed", mixinStandardHelpOptions = true,
-        description = "Embed texts (lines or JSON Lines) as they arrive; write JSON Lines or .npy in input order.",
+        description = {"Embed texts (lines or JSON Lines) as they arrive; write JSON Lines or .npy in input order.",
+                "The model folder and each adapter carry their recipe (sentence-transformers files, bellm_encoder.json);",
+                "with no other flag they are used as published. A flag overrides them and says so on stderr."},
         footer = {"", "Each batch is written as soon as it is computed, so memory stays bounded by the batch size and",
                 "`tail -f log | bellm embed ...` works. Output rows: {\"index\", \"line\", \"id\"?, \"tokens\", \"embedding\"}.",
                 "A blank text stops the run at its line (the output keeps every text before it) unless --skip-empty.",
                 "", "Examples:",
+                "  ./bellm embed --model Qwen3-Embedding-0.6B --prompt-name query --dimensions 256 --input q.txt --output q.jsonl",
+                "  ./bellm embed --model llm2vec-base --adapter llm2vec-mntp --adapter llm2vec-supervised --input t.txt --output t.jsonl",
                 "  ./bellm embed --model ../shared/fixtures/tiny-llama --bidirectional-from 2 --input texts.txt --output out.jsonl",
                 "  ./bellm embed --model enc --input docs.jsonl --id-field doc_id --text-field body --output vectors.npy",
                 "  tail -f questions.log | ./bellm embed --model stories260K.bin --bellm-prompt --encoding base64"})
@@ -86,7 +90,7 @@ final class EmbedCommand implements Callable<Integer> {
         TextRecordReader.Format format = jsonInput ? new TextRecordReader.JsonLines(idField.isEmpty() ? null : idField, textField)
                 : new TextRecordReader.Lines();
 
-        Embedder embedder = options.builder().build();
+        Embedder embedder = options.build();
         EmbeddingStream stream = new EmbeddingStream(embedder, options.batchSize,
                 skipEmpty ? EmbeddingStream.EmptyTexts.SKIP : EmbeddingStream.EmptyTexts.STOP);
         EmbeddingStream.Result result;
@@ -100,7 +104,7 @@ final class EmbedCommand implements Callable<Integer> {
                 result = r[0];
             }
         }
-        if (result.truncated() > 0) System.err.println("bellm embed: truncated " + result.truncated() + " texts to " + options.maxTokens + " tokens");
+        if (result.truncated() > 0) System.err.println("bellm embed: truncated " + result.truncated() + " texts to " + embedder.maxTokens() + " tokens");
         if (!result.skippedLines().isEmpty()) {
             System.err.println("bellm embed: skipped " + result.skippedLines().size() + " empty lines: "
                     + result.skippedLines().stream().map(String::valueOf).collect(Collectors.joining(", ")));

@@ -78,7 +78,7 @@ final class EvalCommand implements Callable<Integer> {
                 transfer.add(t);
             }
         }
-        Embedder embedder = options.builder().build();
+        Embedder embedder = options.build();
         Map<String, Object> settings = settings(embedder);
         Map<String, EvalResults> parts = new LinkedHashMap<>();
         if (!sts.isEmpty()) {
@@ -133,7 +133,7 @@ final class EvalCommand implements Callable<Integer> {
     private Map<String, Object> settings(Embedder embedder) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("model", modelName());
-        s.put("adapter", options.adapter == null ? null : options.adapter.toString());
+        s.put("adapters", options.adapters.stream().map(Path::toString).toList());
         s.putAll(embedder.settings());
         s.put("batch_size", options.batchSize);
         return s;

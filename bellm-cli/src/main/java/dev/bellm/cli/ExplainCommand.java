@@ -73,7 +73,7 @@ final class ExplainCommand implements Callable<Integer> {
             explanations.put(e.getKey(), x);
             Map<String, Object> s = new LinkedHashMap<>(e.getValue().settings());
             s.put("model", options.model.model.toString());
-            s.put("adapter", options.adapter == null ? null : options.adapter.toString());
+            s.put("adapter", options.adapters.isEmpty() ? null : options.adapters.getFirst().toString());
             settings.put(e.getKey(), s);
             print(e.getKey(), x);
         }

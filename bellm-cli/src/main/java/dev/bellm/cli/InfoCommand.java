@@ -1,5 +1,8 @@
 package dev.bellm.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.bellm.embed.EncoderSpec;
 import dev.bellm.io.ModelLoader;
 import dev.bellm.kernels.KernelProvider;
 import dev.bellm.model.ModelConfig;
@@ -8,21 +11,56 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Architecture, size and shape of a model.",
-        footer = {"", "Example:", "  ./bellm info --model ../shared/fixtures/tiny-qwen3"})
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = {"Architecture, size and shape of a model, and the encoder recipe its folder and adapters resolve to",
+                "(what `bellm embed` runs with no other flag)."},
+        footer = {"", "Examples:", "  ./bellm info --model ../shared/fixtures/tiny-qwen3",
+                "  ./bellm info --model ../shared/fixtures/zoo/llm2vec --adapter ../shared/fixtures/zoo/llm2vec-mntp \\",
+                "      --adapter ../shared/fixtures/zoo/llm2vec-supervised --json"})
 final class InfoCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "Hugging Face directory or llama2.c .bin.")
     Path model;
+
+    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter directory; repeat to stack adapters.")
+    List<Path> adapters = new ArrayList<>();
+
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    boolean json;
 
     @Option(names = "--kernels", paramLabel = "auto|java|onednn", description = "Which GEMM provider to report. Default: auto.")
     String kernels;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         ModelWeights w = ModelLoader.load(model);
         ModelConfig c = w.config();
+        EncoderSpec spec = EncoderSpec.load(model, adapters, EmbeddingOptions::warn).check(c);
+        Map<String, Object> recipe = spec.describe(c.numLayers());
+        recipe.put("dimension", spec.outputDimension(c.hiddenSize()));
+        if (json) {
+            Map<String, Object> all = new LinkedHashMap<>();
+            all.put("model", model.toString());
+            all.put("architecture", c.architecture());
+            all.put("parameters", w.parameterCount());
+            all.put("dtype", w.dtype().toString());
+            all.put("layers", c.numLayers());
+            all.put("hidden_size", c.hiddenSize());
+            all.put("intermediate_size", c.intermediateSize());
+            all.put("heads", c.numHeads());
+            all.put("kv_heads", c.numKvHeads());
+            all.put("head_dim", c.headDim());
+            all.put("vocab_size", c.vocabSize());
+            all.put("max_position_embeddings", c.maxPositionEmbeddings());
+            all.put("encoder", recipe);
+            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(all));
+            return 0;
+        }
         System.out.printf("model          %s%n", model);
         System.out.printf("architecture   %s%n", c.architecture());
         System.out.printf("parameters     %,d%n", w.parameterCount());
@@ -45,6 +83,12 @@ final class InfoCommand implements Callable<Integer> {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
+        }
+        System.out.println();
+        System.out.println("encoder recipe");
+        for (Map.Entry<String, Object> e : recipe.entrySet()) {
+            if (e.getKey().equals("model")) continue;
+            System.out.printf("  %-20s %s%n", e.getKey(), e.getValue());
         }
         return 0;
     }

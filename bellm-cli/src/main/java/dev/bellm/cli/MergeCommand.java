@@ -1,11 +1,16 @@
 package dev.bellm.cli;
 
+import dev.bellm.embed.EncoderFolder;
+import dev.bellm.embed.EncoderSpec;
+import dev.bellm.io.HfCheckpoint;
 import dev.bellm.io.MergedModelWriter;
+import dev.bellm.model.ModelConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -17,13 +22,13 @@ import java.util.regex.Pattern;
                 "model.safetensors.index.json) and the tokenizer. Each adapted projection",
                 "becomes W + scale*B*A in the base dtype (a BF16 model stays BF16).",
                 "A llama2.c base becomes a llama model (q/k rows reordered for Hugging",
-                "Face's RoPE layout) that carries its tok*.bin."},
+                "Face's RoPE layout) that carries its tok*.bin. The output carries the encoder recipe",
+                "of the model and adapter folders (sentence-transformers files, bellm_encoder.json)."},
         footer = {"", "Examples:",
                 "  ./bellm merge --model ../shared/fixtures/tiny-llama \\",
                 "      --adapter ../shared/fixtures/tiny-llama-lora \\",
                 "      --output runs/tiny-llama-merged",
-                "  ./bellm embed --model runs/tiny-llama-merged --bellm-prompt \\",
-                "      --bidirectional-from 3 --input texts.txt --output -",
+                "  ./bellm embed --model runs/tiny-llama-merged --input texts.txt --output -   # the adapter's recipe came along",
                 "  ./bellm merge --model ../shared/models/stories260K/stories260K.bin \\",
                 "      --adapter runs/stories-bellm/adapter --output runs/stories-hf"})
 final class MergeCommand implements Callable<Integer> {
@@ -55,10 +60,14 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        EncoderSpec spec = EncoderSpec.load(model, List.of(adapter), EmbeddingOptions::warn);
         MergedModelWriter.Result result;
         try (Progress.Lazy bar = Progress.lazy("merge")) {
             result = MergedModelWriter.merge(model, tokenizer, adapter, output, new MergedModelWriter.Options(maxShardSize, force), bar::update);
         }
+        // the merged folder is the encoder the base and adapter made, so it carries their recipe
+        ModelConfig merged = HfCheckpoint.readConfig(result.directory());
+        EncoderFolder.write(result.directory(), spec.check(merged), merged.hiddenSize(), merged.numLayers());
         System.out.printf(Locale.ROOT, "wrote %s (%s + %s): %d tensors, %.1f MB in %d safetensors file%s%nfiles: %s%n",
                 result.directory(), model, adapter, result.tensors(), result.tensorBytes() / 1e6, result.shards(),
                 result.shards() == 1 ? "" : "s", String.join(", ", result.files()));

@@ -21,6 +21,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Unmatched;
+import dev.bellm.train.LossCurve;
+import dev.bellm.train.data.TrainingData;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,7 +58,7 @@ import java.util.stream.Collectors;
                 "      --train snli --max-steps 150 --batch-size 16"})
 final class SweepCommand implements Callable<Integer> {
     /** Training flags the sweep sets itself for each configuration, or replaces with its own. */
-    private static final List<String> SET_BY_THE_SWEEP = List.of("--bidirectional-from", "--pooling", "--resume", "--eval-dev");
+    private static final List<String> SET_BY_THE_SWEEP = List.of("--bidirectional-from", "--pooling");
 
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "Hugging Face directory or llama2.c .bin.")
     Path model;
@@ -93,7 +95,7 @@ final class SweepCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (trained && frozenOnly) throw new IllegalArgumentException("give either --trained or --frozen-only, not both");
         if (trained && train == null) throw new IllegalArgumentException("--trained needs training data: --train NAME|FILE (e.g. snli)");
-        TrainCommand training = trainingFlags();
+        TrainingFlags training = trainingFlags();
         SweepSelection selection = new SweepSelection(parseLayers(layers), parsePoolings(poolings), true, trained, probe);
         Path dataDir = data != null ? data : DataDirectory.root();
         Sweep.Scorer scorer = scorer(dataDir);
@@ -101,7 +103,7 @@ final class SweepCommand implements Callable<Integer> {
         // recorded in sweep.json: absolute, so that a rerun from another folder is recognised as the same model
         String modelName = model.toAbsolutePath().normalize().toString();
         Sweep.Model base = new Sweep.Model(ModelLoader.load(model), Tokenizers.forModel(model, tokenizer), modelName);
-        Sweep sweep = new Sweep(base, new Sweep.Training(train, () -> TrainCommand.loadData(train, dataDir), training::options), scorer,
+        Sweep sweep = new Sweep(base, new Sweep.Training(train, () -> TrainingData.load(train, dataDir), () -> training.options(model)), scorer,
                 new VectorKernels(threads == null ? Runtime.getRuntime().availableProcessors() : threads));
         Progress[] bar = {null};
         Sweep.Result result;
@@ -116,15 +118,18 @@ final class SweepCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The training options: the flags this command does not know, parsed by bellm train's own definitions. */
-    TrainCommand trainingFlags() {
-        TrainCommand t = new TrainCommand();
-        List<String> args = new ArrayList<>(List.of("--model", model.toString(), "--train", train == null ? "none" : train,
-                "--output", output.toString()));
-        args.addAll(trainingFlags);
+    /** The training options: the flags this command does not know, parsed by the training flags' own definitions. */
+    TrainingFlags trainingFlags() {
+        TrainingFlags t = new TrainingFlags();
+        for (String flag : trainingFlags) {
+            if (List.of("--resume", "--eval-dev").contains(flag.split("=")[0])) {
+                throw new IllegalArgumentException(flag + " is set by the sweep for each configuration; choose configurations with"
+                        + " --layers, --poolings, --trained/--frozen-only");
+            }
+        }
         CommandLine.ParseResult parsed;
         try {
-            parsed = new CommandLine(t).parseArgs(args.toArray(String[]::new));
+            parsed = new CommandLine(t).parseArgs(trainingFlags.toArray(String[]::new));
         } catch (CommandLine.ParameterException e) {
             throw new IllegalArgumentException(e.getMessage() + " (bellm sweep passes the options it does not know to training;"
                     + " see bellm sweep --help and bellm train --help)");
@@ -241,7 +246,7 @@ final class SweepCommand implements Callable<Integer> {
                 if (bar[0] != null) bar[0].close();
                 bar[0] = null;
                 try {
-                    TrainCommand.plotLoss(runDir);
+                    TrainingProgress.plot(runDir, LossCurve.read(runDir));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

@@ -52,7 +52,7 @@ class MergeCommandTest {
         // the fixture's LoRA embedding of input 0 (bellm-prompt-last-lora: prompt input, layers >= 3 bidirectional, last token)
         Transformer t = new Transformer(ModelLoader.load(output), new VectorKernels(2));
         Batch batch = Batch.of(Fixtures.ids("prompt", 0));
-        float[] pooled = Pooling.LAST.pool(t.hiddenStates(batch, 3), batch, t.config().hiddenSize())[0];
+        float[] pooled = Pooling.LAST.pool(t.hiddenStates(batch, dev.bellm.model.AttentionLayers.bidirectionalFrom(3)), batch, t.config().hiddenSize())[0];
         double[] expected = SafetensorsFile.open(Fixtures.path("expected-tiny-llama.safetensors")).doubles("bellm-prompt-last-lora.0");
         assertTrue(Fixtures.relativeError(pooled, expected) < 1e-4);
     }

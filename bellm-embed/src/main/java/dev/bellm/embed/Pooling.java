@@ -6,7 +6,8 @@ import java.util.Locale;
 
 /**
  * How a sequence's final-norm hidden states [len, hidden] become one vector: the last token (the released
- * BeLLM model), the mean over all tokens including BOS, or the first token.
+ * BeLLM model, Qwen3-Embedding, e5-mistral), the mean over all tokens including BOS (or all but a prompt's), or the
+ * first token.
  */
 public enum Pooling {
     LAST, MEAN, FIRST;
@@ -21,9 +22,24 @@ public enum Pooling {
 
     /** Forward. Shapes: hidden [tokens, h] for the packed batch; returns [batch, h]. */
     public float[][] pool(float[] hidden, Batch batch, int h) {
+        return pool(hidden, batch, h, null);
+    }
+
+    /**
+     * Forward, a mean leaving out the first {@code skip[s]} tokens of sequence s (sentence-transformers'
+     * {@code include_prompt: false}; null: none). Last and first token ignore {@code skip}, as there.
+     */
+    public float[][] pool(float[] hidden, Batch batch, int h, int[] skip) {
         float[][] out = new float[batch.size()][h];
         for (int s = 0; s < batch.size(); s++) {
             int t0 = batch.offsets()[s], len = batch.length(s);
+            if (this == MEAN && skip != null) {
+                if (skip[s] < 0 || skip[s] >= len) {
+                    throw new IllegalArgumentException("sequence " + s + " of " + len + " tokens cannot leave out its first " + skip[s]);
+                }
+                t0 += skip[s];
+                len -= skip[s];
+            }
             switch (this) {
                 case LAST -> System.arraycopy(hidden, (t0 + len - 1) * h, out[s], 0, h);
                 case FIRST -> System.arraycopy(hidden, t0 * h, out[s], 0, h);

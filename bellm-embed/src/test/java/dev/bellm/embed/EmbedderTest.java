@@ -100,7 +100,9 @@ class EmbedderTest {
 
     @Test
     void badSettingsAreRefusedWithWhatToDo() {
-        assertThrows(IllegalArgumentException.class, () -> builder().prompt("no placeholder").build());
+        assertThrows(IllegalArgumentException.class, () -> builder().prompt("{text} twice {text}").build());
+        var past = assertThrows(IllegalArgumentException.class, () -> builder().bidirectionalFrom(3).build());
+        assertTrue(past.getMessage().contains("past the last layer"), past.getMessage());
         assertThrows(IllegalArgumentException.class, () -> builder().batchSize(0).build());
         assertThrows(IllegalArgumentException.class, () -> builder().bidirectionalFrom(-1).build());
         var e = assertThrows(IllegalArgumentException.class, () -> Embedder.builder().build());

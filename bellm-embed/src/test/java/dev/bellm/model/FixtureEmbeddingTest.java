@@ -47,9 +47,9 @@ class FixtureEmbeddingTest {
         return new Transformer(w, kernels);
     }
 
-    private static int bidirectionalFrom(JsonNode setting) {
+    private static AttentionLayers attention(JsonNode setting) {
         JsonNode b = setting.get("bidirectional_from");
-        return b == null || b.isNull() ? Transformer.CAUSAL : b.asInt();
+        return b == null || b.isNull() ? AttentionLayers.causal() : AttentionLayers.bidirectionalFrom(b.asInt());
     }
 
     private static void checkSetting(String model, JsonNode modelNode, JsonNode setting) {
@@ -61,7 +61,7 @@ class FixtureEmbeddingTest {
         int h = t.config().hiddenSize();
         for (int i = 0; i < Fixtures.textCount(); i++) {
             Batch batch = Batch.of(Fixtures.ids(input, i));
-            float[] hidden = t.hiddenStates(batch, bidirectionalFrom(setting));
+            float[] hidden = t.hiddenStates(batch, attention(setting));
             float[] pooled = pooling.pool(hidden, batch, h)[0];
             double err = Fixtures.relativeError(pooled, expected.doubles(name + "." + i));
             assertTrue(err < TOLERANCE, name + " input " + i + ": relative error " + err);
@@ -80,12 +80,12 @@ class FixtureEmbeddingTest {
         int n = Fixtures.textCount();
         int[][] all = new int[n][];
         for (int i = 0; i < n; i++) all[i] = Fixtures.ids("prompt", i);
-        float[][] together = Pooling.MEAN.pool(t.hiddenStates(Batch.of(all), 2), Batch.of(all), t.config().hiddenSize());
+        float[][] together = Pooling.MEAN.pool(t.hiddenStates(Batch.of(all), AttentionLayers.bidirectionalFrom(2)), Batch.of(all), t.config().hiddenSize());
         int[][] reversedPair = {all[5], all[7], all[0]};
-        float[][] other = Pooling.MEAN.pool(t.hiddenStates(Batch.of(reversedPair), 2), Batch.of(reversedPair), t.config().hiddenSize());
+        float[][] other = Pooling.MEAN.pool(t.hiddenStates(Batch.of(reversedPair), AttentionLayers.bidirectionalFrom(2)), Batch.of(reversedPair), t.config().hiddenSize());
         for (int i = 0; i < n; i++) {
             Batch alone = Batch.of(all[i]);
-            float[] single = Pooling.MEAN.pool(t.hiddenStates(alone, 2), alone, t.config().hiddenSize())[0];
+            float[] single = Pooling.MEAN.pool(t.hiddenStates(alone, AttentionLayers.bidirectionalFrom(2)), alone, t.config().hiddenSize())[0];
             assertArrayEquals(single, together[i], "input " + i + " alone vs in the batch of all");
         }
         assertArrayEquals(together[5], other[0]);
@@ -100,8 +100,8 @@ class FixtureEmbeddingTest {
         Transformer t = transformer("tiny-llama", setting, new VectorKernels(2));
         for (int i = 0; i < Fixtures.textCount(); i++) {
             Batch b = Batch.of(Fixtures.ids("plain", i));
-            float[] causal = Pooling.LAST.pool(t.hiddenStates(b, Transformer.CAUSAL), b, 64)[0];
-            float[] bellm = Pooling.LAST.pool(t.hiddenStates(b, 3), b, 64)[0];
+            float[] causal = Pooling.LAST.pool(t.hiddenStates(b, AttentionLayers.causal()), b, 64)[0];
+            float[] bellm = Pooling.LAST.pool(t.hiddenStates(b, AttentionLayers.bidirectionalFrom(3)), b, 64)[0];
             assertArrayEquals(causal, bellm);
         }
     }
@@ -113,7 +113,7 @@ class FixtureEmbeddingTest {
         Transformer fast = transformer("tiny-qwen3", setting, new VectorKernels(2));
         Transformer naive = transformer("tiny-qwen3", setting, new NaiveKernels());
         Batch b = Batch.of(Fixtures.ids("prompt", 5), Fixtures.ids("plain", 2));
-        float[] x = fast.hiddenStates(b, 1), y = naive.hiddenStates(b, 1);
+        float[] x = fast.hiddenStates(b, AttentionLayers.bidirectionalFrom(1)), y = naive.hiddenStates(b, AttentionLayers.bidirectionalFrom(1));
         double[] yd = new double[y.length];
         for (int i = 0; i < y.length; i++) yd[i] = y[i];
         assertTrue(Fixtures.relativeError(x, yd) < 1e-5);

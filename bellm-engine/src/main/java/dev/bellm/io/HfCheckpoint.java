@@ -1,9 +1,11 @@
 package dev.bellm.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.bellm.model.AttentionLayers;
 import dev.bellm.model.LayerWeights;
 import dev.bellm.model.Linear;
 import dev.bellm.model.ModelConfig;
+import dev.bellm.model.ModelFamily;
 import dev.bellm.model.ModelWeights;
 import dev.bellm.model.RopeScaling;
 import dev.bellm.tensor.DType;
@@ -30,7 +32,7 @@ import java.util.stream.Stream;
  * does not describe these weights).
  */
 public final class HfCheckpoint {
-    public static final List<String> SUPPORTED_MODEL_TYPES = List.of("llama", "mistral", "qwen2", "qwen3");
+    public static final List<String> SUPPORTED_MODEL_TYPES = ModelFamily.huggingFace().stream().map(f -> f.modelType).toList();
     public static final String CONFIG_FILE = "config.json";
     public static final String WEIGHTS_FILE = "model.safetensors";
     public static final String INDEX_FILE = "model.safetensors.index.json";
@@ -43,7 +45,7 @@ public final class HfCheckpoint {
     /** Reads and validates {@code dir/config.json}. */
     public static ModelConfig readConfig(Path dir) {
         ConfigFile cfg = ConfigFile.read(configFile(dir));
-        String type = modelType(cfg);
+        ModelFamily family = modelType(cfg);
         String activation = cfg.stringOr("hidden_act", "silu");
         if (!activation.equals("silu") && !activation.equals("swish")) {
             throw cfg.error("hidden_act", "is '" + activation + "'; bellm computes SiLU-gated MLPs only (silu)");
@@ -58,22 +60,31 @@ public final class HfCheckpoint {
         // transformers 5 moves rope_theta and the scaling type into rope_parameters; older configs use rope_scaling
         ConfigFile rope = cfg.has("rope_parameters") ? cfg.object("rope_parameters") : cfg.object("rope_scaling");
         double ropeTheta = cfg.positiveNumberOr("rope_theta", rope == null ? 10000.0 : rope.positiveNumberOr("rope_theta", 10000.0));
-        // Qwen2 always has q/k/v biases; Mistral never has any; Llama and Qwen3 follow attention_bias
-        boolean attentionBias = switch (type) {
-            case "qwen2" -> true;
-            case "mistral" -> false;
-            default -> cfg.booleanOr("attention_bias", false);
-        };
+        boolean attentionBias = family.qkvBias(cfg.booleanOr("attention_bias", false));
         try {
-            return new ModelConfig(type, hidden, cfg.requirePositiveInt("intermediate_size"),
+            return new ModelConfig(family.modelType, hidden, cfg.requirePositiveInt("intermediate_size"),
                     cfg.requirePositiveInt("num_hidden_layers"), heads, cfg.positiveIntOr("num_key_value_heads", heads), headDim,
-                    cfg.requirePositiveInt("vocab_size"), cfg.positiveIntOr("max_position_embeddings", defaultMaxPositions(type)),
+                    cfg.requirePositiveInt("vocab_size"), cfg.positiveIntOr("max_position_embeddings", family.defaultMaxPositions()),
                     ropeTheta, ropeScaling(rope), false, cfg.positiveNumberOr("rms_norm_eps", 1e-6), attentionBias,
-                    type.equals("qwen3"), cfg.booleanOr("tie_word_embeddings", false), tokenId(cfg, "bos_token_id"),
+                    family.qkNorm(), cfg.booleanOr("tie_word_embeddings", false), tokenId(cfg, "bos_token_id"),
                     tokenId(cfg, "eos_token_id"));
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(cfg.path(), e.getMessage(), e);
         }
+    }
+
+    /**
+     * The attention {@code dir/config.json} declares for encoding: every layer bidirectional when it says
+     * {@code "is_causal": false} (gte-Qwen2) or {@code "use_bidirectional_attention": true} (LLM2Vec, EmbeddingGemma),
+     * causal when it says {@code "is_causal": true} or {@code "use_bidirectional_attention": false}, null when it says
+     * neither (the decoder as pretrained).
+     */
+    public static AttentionLayers declaredAttention(Path dir) {
+        ConfigFile cfg = ConfigFile.read(configFile(dir));
+        Boolean causal = cfg.has("is_causal") ? cfg.booleanOr("is_causal", true) : null;
+        Boolean bidirectional = cfg.has("use_bidirectional_attention") ? cfg.booleanOr("use_bidirectional_attention", false) : null;
+        if (Boolean.FALSE.equals(causal) || Boolean.TRUE.equals(bidirectional)) return AttentionLayers.bidirectional();
+        return causal == null && bidirectional == null ? null : AttentionLayers.causal();
     }
 
     /** Reads the config and every weight of {@code dir}. */
@@ -82,7 +93,7 @@ public final class HfCheckpoint {
         Tensors tensors = Tensors.open(dir);
         int hidden = config.hiddenSize();
         int ffn = config.intermediateSize();
-        boolean outputBias = config.attentionBias() && !config.architecture().equals("qwen2");
+        boolean outputBias = config.family().outputBias(config.attentionBias());
         List<LayerWeights> layers = new ArrayList<>(config.numLayers());
         for (int l = 0; l < config.numLayers(); l++) {
             String p = "model.layers." + l + ".";
@@ -126,22 +137,14 @@ public final class HfCheckpoint {
         return config;
     }
 
-    private static String modelType(ConfigFile cfg) {
+    private static ModelFamily modelType(ConfigFile cfg) {
         String type = cfg.stringOr("model_type", null);
-        if (type != null && SUPPORTED_MODEL_TYPES.contains(type)) return type;
+        ModelFamily family = ModelFamily.of(type);
+        if (family != null && family != ModelFamily.LLAMA2C) return family;
         JsonNode architectures = cfg.get("architectures");
         String hint = architectures == null ? "" : " (architectures " + architectures + ")";
         throw cfg.error("model_type", (type == null ? "is missing" : "is '" + type + "'") + hint + "; bellm loads "
                 + String.join(", ", SUPPORTED_MODEL_TYPES) + " decoders");
-    }
-
-    /** transformers' defaults when a config omits max_position_embeddings. */
-    private static int defaultMaxPositions(String type) {
-        return switch (type) {
-            case "llama" -> 2048;
-            case "mistral" -> 131072;
-            default -> 32768;
-        };
     }
 
     private static RopeScaling ropeScaling(ConfigFile rope) {

@@ -3,6 +3,7 @@ package dev.bellm.io;
 import dev.bellm.model.LayerWeights;
 import dev.bellm.model.Linear;
 import dev.bellm.model.ModelConfig;
+import dev.bellm.model.ModelFamily;
 import dev.bellm.model.ModelWeights;
 import dev.bellm.tensor.DType;
 import dev.bellm.tensor.Matrix;
@@ -34,7 +35,7 @@ import java.util.List;
  * the config says {@code ropeInterleaved}; the RoPE tables are recomputed, not read.
  */
 public final class Llama2cCheckpoint {
-    public static final String ARCHITECTURE = "llama2c";
+    public static final String ARCHITECTURE = ModelFamily.LLAMA2C.modelType;
     private static final int HEADER_BYTES = 7 * Integer.BYTES;
     /** "ak42": the magic of llama2.c's newer, versioned export format, which this loader does not read. */
     private static final int VERSIONED_MAGIC = 0x616b3432;

@@ -7,6 +7,7 @@ import dev.bellm.model.LayerWeights;
 import dev.bellm.model.Linear;
 import dev.bellm.model.Lora;
 import dev.bellm.model.ModelConfig;
+import dev.bellm.model.ModelFamily;
 import dev.bellm.model.ModelWeights;
 import dev.bellm.tensor.DType;
 import dev.bellm.tensor.Matrix;
@@ -271,7 +272,7 @@ public final class MergedModelWriter {
     /** A Hugging Face base's config.json as is; for a llama2.c base, the llama config its header describes. */
     private static byte[] configJson(ModelWeights model, Path base) throws IOException {
         ModelConfig c = model.config();
-        if (!c.architecture().equals(Llama2cCheckpoint.ARCHITECTURE)) {
+        if (c.family() != ModelFamily.LLAMA2C) {
             Path config = base.resolve(HfCheckpoint.CONFIG_FILE);
             if (!Files.isDirectory(base) || !Files.isRegularFile(config)) {
                 throw new IllegalArgumentException(base + ": a " + c.architecture() + " model must come from a Hugging Face"
@@ -281,7 +282,7 @@ public final class MergedModelWriter {
         }
         ObjectNode json = JSON.createObjectNode();
         json.putArray("architectures").add("LlamaForCausalLM");
-        json.put("model_type", "llama");
+        json.put("model_type", ModelFamily.LLAMA.modelType);
         json.put("hidden_size", c.hiddenSize());
         json.put("intermediate_size", c.intermediateSize());
         json.put("num_hidden_layers", c.numLayers());

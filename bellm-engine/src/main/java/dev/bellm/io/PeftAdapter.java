@@ -40,8 +40,9 @@ public final class PeftAdapter {
     public static final String CONFIG_FILE = "adapter_config.json";
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
     private static final String KEY_PREFIX = "base_model.model.";
+    /** PEFT's key of a LoRA matrix; LLM2Vec saves its adapters from the bare decoder, without the {@code model.} after the prefix. */
     private static final Pattern KEY = Pattern.compile(
-            Pattern.quote(KEY_PREFIX) + "(model\\.layers\\.(\\d{1,9})\\.(\\w+)\\.(\\w+))\\.lora_([AB])(?:\\.default)?\\.weight");
+            Pattern.quote(KEY_PREFIX) + "(?:model\\.)?(layers\\.(\\d{1,9})\\.(\\w+)\\.(\\w+))\\.lora_([AB])(?:\\.default)?\\.weight");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path weightsFile;
@@ -205,7 +206,7 @@ public final class PeftAdapter {
                 throw new CheckpointException(file.path(), "unexpected key '" + key + "'; bellm reads LoRA A/B weights of "
                         + LayerWeights.PROJECTIONS + " named like " + key(0, "q_proj", "A"));
             }
-            String module = m.group(1);
+            String module = "model." + m.group(1);
             if (!targets.test(module)) {
                 throw new CheckpointException(file.path(), "key '" + key + "' adapts " + module + ", which the target_modules"
                         + " / layers_to_transform of " + config.getFileName() + " do not select");
@@ -276,8 +277,9 @@ public final class PeftAdapter {
     }
 
     /**
-     * {@code base} with this adapter's LoRA attached to every module it adapts. Every module the config targets
-     * must have weights, and every weight must fit its base projection.
+     * {@code base} with this adapter's LoRA attached to every module it adapts; where {@code base} already carries a
+     * LoRA (an adapter applied before), the two deltas add. Every module the config targets must have weights, and
+     * every weight must fit its base projection.
      */
     public ModelWeights apply(ModelWeights base) {
         Set<String> unused = new TreeSet<>(loras.keySet());
@@ -316,10 +318,8 @@ public final class PeftAdapter {
                     + ", " + lora.b().cols + "] but the base " + linear.weight()
                     + " has " + linear.out() + " outputs (an adapter for another base model?)");
         }
-        if (linear.lora() != null) {
-            throw new IllegalArgumentException(linear.weight().name + " already has a LoRA; apply an adapter to the base model");
-        }
-        return linear.withLora(lora);
+        // a second adapter adds its delta to the first one's: W + s₁B₁A₁ + s₂B₂A₂
+        return linear.withLora(linear.lora() == null ? lora : linear.lora().stack(lora));
     }
 
     /**

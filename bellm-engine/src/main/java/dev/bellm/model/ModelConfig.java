@@ -78,6 +78,11 @@ public record ModelConfig(
         }
     }
 
+    /** The family {@link #architecture} names (null for a name bellm does not know). */
+    public ModelFamily family() {
+        return ModelFamily.of(architecture);
+    }
+
     public int qDim() {
         return numHeads * headDim;
     }

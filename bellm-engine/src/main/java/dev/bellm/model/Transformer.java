@@ -53,6 +53,16 @@ public final class Transformer {
     }
 
     /** Final-norm hidden states {@code [tokens, hidden]} of every sequence of the batch, each computed alone. */
+    /** Final-norm hidden states with each layer attending as {@code attention} says (checked against the layers). */
+    public float[] hiddenStates(Batch batch, AttentionLayers attention) {
+        return hiddenStates(batch, attention.engineFrom(config.numLayers()));
+    }
+
+    /** {@link #trainingForward(Batch, int, LoraDropout, float[])} with the attention stated per layer (checked against the layers). */
+    public TrainingPass trainingForward(Batch batch, AttentionLayers attention, LoraDropout dropout, float[] hiddenOut) {
+        return trainingForward(batch, attention.engineFrom(config.numLayers()), dropout, hiddenOut);
+    }
+
     public float[] hiddenStates(Batch batch, int bidirectionalFrom) {
         checkBidirectionalFrom(bidirectionalFrom);
         Activations a = new Activations(batch.tokenCount(), false);

@@ -3,6 +3,7 @@ package dev.bellm.experiments;
 import dev.bellm.io.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bellm.embed.Embedder;
+import dev.bellm.model.AttentionLayers;
 import dev.bellm.embed.Pooling;
 import dev.bellm.kernels.Kernels;
 import dev.bellm.model.ModelConfig;
@@ -147,7 +148,7 @@ public final class Sweep {
     public Result run(Path outDir, SweepSelection selection, Listener listener) throws IOException {
         List<SweepConfig> plan = plan(selection);
         if (selection.trained() && training.dataName() == null) {
-            throw new IllegalArgumentException("trained configurations need training data; name it (e.g. --train snli) or run frozen only");
+            throw new IllegalArgumentException("trained configurations need training data; name it in Sweep.Training (e.g. snli) or run frozen only");
         }
         Files.createDirectories(outDir);
         Path csv = outDir.resolve(SweepFiles.CSV), json = outDir.resolve(SweepFiles.JSON_FILE);
@@ -191,21 +192,24 @@ public final class Sweep {
         return new ModelWeights(cut, full.embedTokens(), full.layers().subList(0, depth), full.norm(), full.lmHead());
     }
 
+    /** The top k layers bidirectional; k = 0 is the causal model. */
+    private static AttentionLayers attention(SweepConfig config) {
+        return config.k() == 0 ? AttentionLayers.causal() : AttentionLayers.bidirectionalFrom(config.bidirectionalFrom());
+    }
+
     private SweepRow scoreFrozen(SweepConfig config, TrainOptions options) {
         long start = System.nanoTime();
         ModelWeights weights = config.kind() == SweepConfig.Kind.TRUNCATED ? firstLayers(model.weights(), config.layers()) : model.weights();
         // the same inputs as the trainer's embedder sees: its prompt, its token limit, longer inputs keep their start
-        Embedder embedder = Embedder.builder().model(weights, model.tokenizer()).kernels(kernels).pooling(config.pooling())
-                .prompt(options.prompt).maxTokens(options.maxLength).truncation(Embedder.Truncation.KEEP_START)
-                .bidirectionalFrom(config.bidirectionalFrom()).build();
+        Embedder embedder = Embedder.builder().model(weights, model.tokenizer()).kernels(kernels)
+                .spec(options.encoder.toBuilder().attention(attention(config)).pooling(config.pooling()).build()).build();
         double score = scorer.score().applyAsDouble(embedder);
         return new SweepRow(config, 0, score, (System.nanoTime() - start) / 1e9);
     }
 
     private SweepRow trainAndScore(SweepConfig config, Path outDir, Listener listener) throws IOException {
         TrainOptions options = training.options().get();
-        options.bidirectionalFrom = config.k() == 0 ? null : config.bidirectionalFrom();
-        options.pooling = config.pooling();
+        options.encoder = options.encoder.toBuilder().attention(attention(config)).pooling(config.pooling()).build();
         Trainer trainer = new Trainer(model.weights(), model.tokenizer(), model.name(), options, kernels);
         Path runDir = outDir.resolve("runs").resolve(config.runName());
         // a checkpoint means an earlier sweep stopped during (or just after) this run; ".old" is the one a crash
@@ -229,8 +233,8 @@ public final class Sweep {
         s.put("model", model.name());
         s.put("layers", layers);
         s.put("evaluation", scorer.name());
-        s.put("prompt", options.prompt);
-        s.put("max_tokens", options.maxLength);
+        s.put("prompt", options.encoder.promptText(null));
+        s.put("max_tokens", options.encoder.maxTokens());
         if (trains) {
             Map<String, Object> t = new LinkedHashMap<>();
             t.put("data", training.dataName());

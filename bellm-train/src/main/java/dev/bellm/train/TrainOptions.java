@@ -1,6 +1,7 @@
 package dev.bellm.train;
 
-import dev.bellm.embed.Pooling;
+import dev.bellm.embed.Embedder;
+import dev.bellm.embed.EncoderSpec;
 import dev.bellm.model.LayerWeights;
 import dev.bellm.model.Lora;
 import dev.bellm.train.loss.AngleObjective;
@@ -13,12 +14,15 @@ import java.util.Map;
 /**
  * Everything that decides a training run, with the BeLLM training script's defaults where it has one
  * (LoRA r 32, α 32, dropout 0.1 on all seven projections; lr 2e-4; the AnglE objective with weights 1, τ 20).
- * A resumed run must have the same options as the run it continues.
+ * A resumed run must have the same options as the run it continues. The encoder being trained (attention, pooling,
+ * prompt, token limit) is an {@link EncoderSpec}; it is saved with every adapter the run writes.
  */
 public final class TrainOptions {
-    public Integer bidirectionalFrom;
-    public Pooling pooling = Pooling.LAST;
-    public String prompt;
+    /** Default token limit of a training input, prompt included; longer inputs are cut, the prompt kept whole. */
+    public static final int DEFAULT_MAX_TOKENS = 128;
+
+    /** The encoder being trained; its adapters and base model are the trainer's business, not the spec's. */
+    public EncoderSpec encoder = EncoderSpec.builder().maxTokens(DEFAULT_MAX_TOKENS).truncation(Embedder.Truncation.KEEP_START).build();
     public int loraRank = 32;
     public double loraAlpha = 32;
     public double loraDropout = 0.1;
@@ -34,32 +38,33 @@ public final class TrainOptions {
     public int epochs = 1;
     /** Stop after this many optimizer steps (0: run all epochs). */
     public int maxSteps;
-    /** Inputs longer than this (prompt included) keep their first maxLength tokens. */
-    public int maxLength = 128;
     public long seed = 42;
     public AngleObjective objective = AngleObjective.defaults();
     /** Optimizer steps between checkpoints (and dev evaluations); 0: only at the end. */
     public int checkpointEvery = 50;
 
     public void validate() {
-        require(loraRank > 0, "--lora-r must be positive");
+        require(loraRank > 0, "loraRank must be positive");
         try {
             Lora.scale(loraRank, loraAlpha, rsLora);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--lora-r / --lora-alpha: " + e.getMessage());
+            throw new IllegalArgumentException("loraRank / loraAlpha: " + e.getMessage());
         }
-        require(loraDropout >= 0 && loraDropout < 1, "--lora-dropout must be in [0, 1)");
-        require(learningRate > 0, "--lr must be positive");
-        require(weightDecay >= 0, "--weight-decay must be >= 0");
-        require(warmupRatio >= 0 && warmupRatio < 1, "--warmup-ratio must be in [0, 1)");
-        require(batchSize >= 2, "--batch-size must be at least 2 (the losses compare examples within a batch)");
-        require(gradAccum >= 1, "--grad-accum must be at least 1");
-        require(epochs >= 1, "--epochs must be at least 1");
-        require(maxSteps >= 0, "--max-steps must be >= 0");
-        require(maxLength >= 2, "--max-length must be at least 2");
-        require(checkpointEvery >= 0, "--checkpoint-every must be >= 0");
-        require(bidirectionalFrom == null || bidirectionalFrom >= 0, "--bidirectional-from must be >= 0");
-        require(prompt == null || prompt.contains("{text}"), "--prompt must contain {text}");
+        require(loraDropout >= 0 && loraDropout < 1, "loraDropout must be in [0, 1)");
+        require(learningRate > 0, "learningRate must be positive");
+        require(weightDecay >= 0, "weightDecay must be >= 0");
+        require(warmupRatio >= 0 && warmupRatio < 1, "warmupRatio must be in [0, 1)");
+        require(batchSize >= 2, "batchSize must be at least 2 (the losses compare examples within a batch)");
+        require(gradAccum >= 1, "gradAccum must be at least 1");
+        require(epochs >= 1, "epochs must be at least 1");
+        require(maxSteps >= 0, "maxSteps must be >= 0");
+        require(checkpointEvery >= 0, "checkpointEvery must be >= 0");
+        require(encoder != null, "encoder must be set");
+        require(encoder.maxTokens() != null && encoder.maxTokens() >= 2, "the encoder's maxTokens must be at least 2");
+        require(encoder.dense().isEmpty(), "training through dense heads is not supported; train the decoder's adapters only");
+        require(encoder.dimensions() == null, "training uses the full vector; set dimensions on the trained encoder instead");
+        require(encoder.includePrompt() || encoder.pooling() != dev.bellm.embed.Pooling.MEAN,
+                "training pools every token; include_prompt false is for inference");
     }
 
     private static void require(boolean ok, String message) {
@@ -69,9 +74,7 @@ public final class TrainOptions {
     /** The options as a flat map, for checkpoints and reports. */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("bidirectional_from", bidirectionalFrom);
-        m.put("pooling", pooling.toString());
-        m.put("prompt", prompt);
+        m.put("encoder", encoder.describe(0));
         m.put("lora_r", loraRank);
         m.put("lora_alpha", loraAlpha);
         m.put("lora_dropout", loraDropout);
@@ -85,7 +88,6 @@ public final class TrainOptions {
         m.put("grad_accum", gradAccum);
         m.put("epochs", epochs);
         m.put("max_steps", maxSteps);
-        m.put("max_length", maxLength);
         m.put("seed", seed);
         m.put("objective", objective.toString());
         m.put("checkpoint_every", checkpointEvery);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.bellm.embed.Embedder;
+import dev.bellm.embed.EncoderFolder;
 import dev.bellm.io.AtomicFiles;
 import dev.bellm.io.PeftAdapter;
 import dev.bellm.io.SafetensorsFile;
@@ -27,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -42,7 +42,7 @@ import java.util.function.ToDoubleFunction;
  * with a linearly warmed-up and decayed learning rate.
  *
  * <p>Output directory: {@code adapter/} (the final PEFT adapter), {@code best/} (the adapter with the best
- * dev score, when a dev evaluation is given), {@code checkpoint/} (parameters, Adam moments, step and
+ * dev score, when a dev evaluation is given), each with the encoder's recipe ({@link EncoderFolder}), {@code checkpoint/} (parameters, Adam moments, step and
  * history, replaced atomically every {@code checkpointEvery} steps), {@code loss.csv} and {@code train.json}.
  * A run started again on the same directory with {@code resume} continues from the checkpoint and
  * produces the same losses as an uninterrupted run: data order, dropout masks and updates depend only on
@@ -66,7 +66,12 @@ public final class Trainer {
 
     /** What a run produced. */
     public record Result(Path adapter, Path best, Double bestDevScore, Double initialDevScore, int steps, double seconds,
-                         double tokensPerSecond) {}
+                         double tokensPerSecond) {
+        /** The run's loss (and dev) curve, read back from its {@code loss.csv}. */
+        public LossCurve curve() throws IOException {
+            return LossCurve.read(adapter.getParent());
+        }
+    }
 
     private final ModelWeights weights;
     private final Tokenizer tokenizer;
@@ -86,11 +91,8 @@ public final class Trainer {
         this.baseModelName = baseModelName;
         this.weights = LoraInit.attach(base, options.loraTargets, options.loraRank, options.loraAlpha, options.rsLora, options.seed);
         this.transformer = new Transformer(weights, kernels);
-        Embedder.Builder b = Embedder.builder().model(weights, tokenizer).kernels(kernels).pooling(options.pooling)
-                .prompt(options.prompt).maxTokens(options.maxLength).truncation(Embedder.Truncation.KEEP_START)
-                .reusePromptPrefix(false); // the adapters change in place: a prefix computed now would go stale
-        if (options.bidirectionalFrom != null) b.bidirectionalFrom(options.bidirectionalFrom);
-        this.embedder = b.build();
+        // the adapters change in place: a prompt prefix computed now would go stale
+        this.embedder = Embedder.builder().model(weights, tokenizer).kernels(kernels).spec(options.encoder).reusePromptPrefix(false).build();
         this.grads = new LoraGradients(weights);
         this.optimizer = new AdamW(weights, grads, 0.9, 0.999, 1e-8, options.weightDecay);
     }
@@ -188,17 +190,17 @@ public final class Trainer {
                     listener.evaluated(step, score);
                     if (best == null || score > best) {
                         best = score;
-                        PeftAdapter.save(outDir.resolve("best"), weights, baseModelName, options.loraAlpha, options.rsLora);
+                        saveAdapter(outDir.resolve("best"));
                     }
                 }
                 double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
                 saveCheckpoint(outDir.resolve("checkpoint"), step, tokensSeen, seconds, best, initial, history);
-                writeLossCsv(outDir.resolve("loss.csv"), history);
+                writeLossCsv(outDir.resolve(LossCurve.FILE), history);
             }
         }
         double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
         Path adapter = outDir.resolve("adapter");
-        PeftAdapter.save(adapter, weights, baseModelName, options.loraAlpha, options.rsLora);
+        saveAdapter(adapter);
         Result result = new Result(adapter, best == null ? null : outDir.resolve("best"), best, initial, step, seconds,
                 tokensSeen / Math.max(seconds, 1e-9));
         Map<String, Object> summary = new LinkedHashMap<>();
@@ -214,6 +216,12 @@ public final class Trainer {
         summary.put("best_dev", best);
         AtomicFiles.write(outDir.resolve("train.json"), JSON.writeValueAsBytes(summary));
         return result;
+    }
+
+    /** The PEFT adapter and, beside it, the encoder's recipe: loading the folder gives back the encoder trained here. */
+    private void saveAdapter(Path dir) throws IOException {
+        PeftAdapter.save(dir, weights, baseModelName, options.loraAlpha, options.rsLora);
+        EncoderFolder.write(dir, options.encoder, weights.config().hiddenSize(), weights.config().numLayers());
     }
 
     private static AngleObjective withLayout(AngleObjective o, boolean triplets) {
@@ -243,9 +251,9 @@ public final class Trainer {
         Batch packed = Batch.of(rows);
         int h = transformer.config().hiddenSize();
         float[] hidden = new float[packed.tokenCount() * h];
-        Transformer.TrainingPass pass = transformer.trainingForward(packed, embedder.bidirectionalFrom(),
+        Transformer.TrainingPass pass = transformer.trainingForward(packed, embedder.attention(),
                 new Transformer.LoraDropout(options.loraDropout, options.seed * 1_000_003L + index), hidden);
-        float[][] pooled = options.pooling.pool(hidden, packed, h);
+        float[][] pooled = embedder.pooling().pool(hidden, packed, h);
         float[] flat = new float[rows.length * h], dFlat = new float[rows.length * h];
         for (int r = 0; r < rows.length; r++) System.arraycopy(pooled[r], 0, flat, r * h, h);
         double loss = objective.forward(flat, rows.length, h, labels, dFlat);
@@ -254,16 +262,13 @@ public final class Trainer {
             for (int i = 0; i < h; i++) dPooled[r][i] = dFlat[r * h + i] / accumulated;
         }
         float[] dHidden = new float[hidden.length];
-        options.pooling.backward(dPooled, packed, h, dHidden);
+        embedder.pooling().backward(dPooled, packed, h, dHidden);
         transformer.backward(pass, dHidden, grads);
         return new MicroResult(loss / accumulated, packed.tokenCount());
     }
 
     private int[] tokens(String text) {
-        return tokenCache.computeIfAbsent(text, t -> {
-            int[] ids = embedder.tokenize(t);
-            return ids.length > options.maxLength ? Arrays.copyOf(ids, options.maxLength) : ids;
-        });
+        return tokenCache.computeIfAbsent(text, t -> embedder.tokens(t, null, 0));
     }
 
     // ---------------------------------------------------------------- checkpoints
@@ -321,6 +326,7 @@ public final class Trainer {
         return state;
     }
 
+    /** Writes {@value LossCurve#FILE}; {@link LossCurve#read} reads it back by column name. */
     private static void writeLossCsv(Path file, List<Map<String, Object>> history) throws IOException {
         StringBuilder sb = new StringBuilder("step,epoch,loss,lr,grad_norm,dev\n");
         for (Map<String, Object> h : history) {

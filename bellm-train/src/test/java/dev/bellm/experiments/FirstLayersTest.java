@@ -6,6 +6,7 @@ import dev.bellm.embed.Pooling;
 import dev.bellm.io.ModelLoader;
 import dev.bellm.io.SafetensorsFile;
 import dev.bellm.kernels.VectorKernels;
+import dev.bellm.model.AttentionLayers;
 import dev.bellm.model.Batch;
 import dev.bellm.model.LayerWeights;
 import dev.bellm.model.Linear;
@@ -29,7 +30,7 @@ class FirstLayersTest {
     private static final ModelWeights FULL = ModelLoader.load(Fixtures.path("tiny-llama"));
     private static final VectorKernels KERNELS = new VectorKernels(2);
 
-    private static float[] hidden(ModelWeights w, int[] ids, int bidirectionalFrom) {
+    private static float[] hidden(ModelWeights w, int[] ids, AttentionLayers bidirectionalFrom) {
         return new Transformer(w, KERNELS).hiddenStates(Batch.of(ids), bidirectionalFrom);
     }
 
@@ -40,8 +41,8 @@ class FirstLayersTest {
         SafetensorsFile expected = SafetensorsFile.open(Fixtures.path("expected-tiny-llama.safetensors"));
         for (int i = 0; i < Fixtures.textCount(); i++) {
             int[] ids = Fixtures.ids("plain", i);
-            float[] h = hidden(all, ids, Transformer.CAUSAL);
-            assertArrayEquals(hidden(FULL, ids, Transformer.CAUSAL), h);
+            float[] h = hidden(all, ids, AttentionLayers.causal());
+            assertArrayEquals(hidden(FULL, ids, AttentionLayers.causal()), h);
             float[] last = Pooling.LAST.pool(h, Batch.of(ids), 64)[0];
             double err = Fixtures.relativeError(last, expected.doubles("causal-last." + i));
             assertTrue(err < 1e-4, "input " + i + ": relative error " + err);
@@ -64,7 +65,7 @@ class FirstLayersTest {
                 silenced.set(l, silenced.get(l).mapProjections((name, p) ->
                         name.equals("o_proj") || name.equals("down_proj") ? zero(p) : p));
             }
-            assertArrayEquals(hidden(FULL.withLayers(silenced), ids, Transformer.CAUSAL), hidden(cut, ids, Transformer.CAUSAL),
+            assertArrayEquals(hidden(FULL.withLayers(silenced), ids, AttentionLayers.causal()), hidden(cut, ids, AttentionLayers.causal()),
                     "depth " + depth);
         }
     }

@@ -74,7 +74,7 @@ class SweepTest {
             }
             double score = 100 * dot / Math.sqrt(n0 * n1);
             int layers = e.transformer().config().numLayers();
-            calls.add(new Call(layers, e.bidirectionalFrom() == Transformer.CAUSAL ? layers : e.bidirectionalFrom(), e.pooling(),
+            calls.add(new Call(layers, e.attention().isCausal() ? layers : e.attention().bidirectionalFrom(), e.pooling(),
                     e.transformer().weights().layers().getFirst().qProj().lora() != null, v[0], score));
             return score;
         }
@@ -254,7 +254,7 @@ class SweepTest {
         sweep(new RecordingScorer(), DEFAULTS).run(dir, frozen(List.of(0)), new Sweep.Listener() {});
 
         IllegalArgumentException prompt = assertThrows(IllegalArgumentException.class, () -> sweep(new RecordingScorer(),
-                o -> o.prompt = Embedder.BELLM_PROMPT).run(dir, frozen(List.of(0)), new Sweep.Listener() {}));
+                o -> o.encoder = o.encoder.toBuilder().prompt(Embedder.BELLM_PROMPT).build()).run(dir, frozen(List.of(0)), new Sweep.Listener() {}));
         assertTrue(prompt.getMessage().contains("prompt was null, now \"The representative word"), prompt.getMessage());
         IllegalArgumentException scorer = assertThrows(IllegalArgumentException.class, () -> sweep(new RecordingScorer(), "another",
                 DEFAULTS).run(dir, frozen(List.of(0)), new Sweep.Listener() {}));

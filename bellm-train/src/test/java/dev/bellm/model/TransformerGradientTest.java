@@ -21,9 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TransformerGradientTest {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    @ParameterizedTest(name = "{0} bidirectional from {1}, {2} pooling")
-    @CsvSource({"llama,1,MEAN", "llama,0,LAST", "qwen2,2,LAST", "qwen3,1,FIRST", "qwen3,3,MEAN", "llama2c,1,MEAN"})
-    void loraGradientsMatchCentralDifferences(String arch, int bidirectionalFrom, Pooling pooling) {
+    @ParameterizedTest(name = "{0} bidirectional from {1} (-1: causal), {2} pooling")
+    @CsvSource({"llama,1,MEAN", "llama,0,LAST", "qwen2,2,LAST", "qwen3,1,FIRST", "qwen3,-1,MEAN", "llama2c,1,MEAN"})
+    void loraGradientsMatchCentralDifferences(String arch, int from, Pooling pooling) {
+        AttentionLayers bidirectionalFrom = from < 0 ? AttentionLayers.causal() : AttentionLayers.bidirectionalFrom(from);
         ModelConfig c = new ModelConfig(arch, 16, 24, 3, 4, 2, arch.equals("qwen3") ? 6 : 4, 40, 64, 10000, null, arch.equals("llama2c"),
                 1e-5, arch.equals("qwen2"), arch.equals("qwen3"), false, 1, 2);
         ModelWeights w = LoraInit.attach(RandomWeights.build(c, DType.F32, 7), java.util.List.of("q_proj", "k_proj", "v_proj", "o_proj",
@@ -59,7 +60,7 @@ class TransformerGradientTest {
         assertTrue(worst < 2e-2, "worst relative error " + worst);
     }
 
-    private static double loss(Transformer t, Batch batch, int from, Pooling pooling, float[][] r) {
+    private static double loss(Transformer t, Batch batch, AttentionLayers from, Pooling pooling, float[][] r) {
         float[][] pooled = pooling.pool(t.hiddenStates(batch, from), batch, t.config().hiddenSize());
         double sum = 0;
         for (int s = 0; s < pooled.length; s++) for (int i = 0; i < pooled[s].length; i++) sum += r[s][i] * pooled[s][i];
@@ -67,7 +68,7 @@ class TransformerGradientTest {
     }
 
     /** Compares 3 random entries of a parameter's analytic gradient with central differences; returns the worst relative error. */
-    private static double check(Transformer t, Batch batch, int from, Pooling pooling, float[][] r, java.lang.foreign.MemorySegment param,
+    private static double check(Transformer t, Batch batch, AttentionLayers from, Pooling pooling, float[][] r, java.lang.foreign.MemorySegment param,
                                 float[] grad, SplittableRandom rng) {
         double worst = 0, scale = 0;
         for (float g : grad) scale = Math.max(scale, Math.abs(g));

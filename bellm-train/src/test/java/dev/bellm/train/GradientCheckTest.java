@@ -43,7 +43,7 @@ class GradientCheckTest {
         Batch batch = Batch.of(rows);
         int h = t.config().hiddenSize();
         float[] hidden = new float[batch.tokenCount() * h];
-        Transformer.TrainingPass pass = t.trainingForward(batch, check.get("bidirectional_from").asInt(), Transformer.LoraDropout.NONE, hidden);
+        Transformer.TrainingPass pass = t.trainingForward(batch, dev.bellm.model.AttentionLayers.bidirectionalFrom(check.get("bidirectional_from").asInt()), Transformer.LoraDropout.NONE, hidden);
         float[][] pooled = Pooling.LAST.pool(hidden, batch, h);
         float[] flat = new float[rows.length * h], dFlat = new float[rows.length * h];
         for (int r = 0; r < rows.length; r++) System.arraycopy(pooled[r], 0, flat, r * h, h);

@@ -34,9 +34,7 @@ class TrainerTest {
 
     private static TrainOptions options() {
         TrainOptions o = new TrainOptions();
-        o.bidirectionalFrom = 2;
-        o.pooling = Pooling.MEAN;
-        o.prompt = Embedder.BELLM_PROMPT;
+        o.encoder = o.encoder.toBuilder().bidirectionalFrom(2).pooling(Pooling.MEAN).prompt(Embedder.BELLM_PROMPT).build();
         o.loraRank = 4;
         o.loraAlpha = 8;
         o.batchSize = 4;
@@ -105,6 +103,31 @@ class TrainerTest {
         for (int i = 0; i < texts.size(); i++) {
             assertArrayEquals(trained[i], again[i], 1e-6f);
             assertNotEquals(base.embed(texts.get(i))[0], again[i][0], "training changed the embedding");
+        }
+    }
+
+    /**
+     * Every adapter folder a run writes carries the encoder's recipe: loaded with no setting at all, it gives the
+     * trained encoder's vectors bit for bit; the recipe files are sentence-transformers' plus bellm's own.
+     */
+    @Test
+    void adapterFoldersCarryTheRecipeSoTheyReproduceTheTrainedVectorsWithNoSettings(@TempDir Path dir) throws Exception {
+        TrainOptions o = options();
+        Trainer t = trainer(o);
+        Trainer.Result r = t.train(triplets(), dir, e -> e.embed(List.of("a man")).vectors()[0][0], false, new Trainer.Listener() {});
+        List<String> texts = List.of("A man is playing a guitar.", "Two dogs run on the beach", "a ".repeat(200) + "very long text");
+        float[][] trained = t.embedder().embed(texts).vectors();
+        for (Path adapter : List.of(r.adapter(), r.best())) {
+            for (String file : List.of("modules.json", "1_Pooling/config.json", "config_sentence_transformers.json", "bellm_encoder.json")) {
+                assertTrue(Files.isRegularFile(adapter.resolve(file)), adapter + "/" + file);
+            }
+        }
+        try (Embedder loaded = Embedder.builder().model(MODEL).adapter(r.adapter()).build()) {
+            assertEquals(o.encoder.attention(), loaded.attention());
+            assertEquals(Pooling.MEAN, loaded.pooling());
+            assertEquals(o.encoder.maxTokens(), loaded.maxTokens());
+            float[][] again = loaded.embed(texts).vectors();
+            for (int i = 0; i < texts.size(); i++) assertArrayEquals(trained[i], again[i], "text " + i);
         }
     }
 

@@ -34,7 +34,7 @@ class TrainingReliabilityTest {
 
     private static Trainer trainer() {
         TrainOptions o = new TrainOptions();
-        o.pooling = Pooling.MEAN;
+        o.encoder = o.encoder.toBuilder().pooling(Pooling.MEAN).build();
         o.loraRank = 2;
         o.loraAlpha = 4;
         o.batchSize = 2;

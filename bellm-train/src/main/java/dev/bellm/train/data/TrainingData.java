@@ -57,6 +57,17 @@ public final class TrainingData {
      * strings) or {@code {"text1", "text2", "label"}} (label a number). Blank lines are skipped, other fields
      * ignored; every row must be of the kind of the first.
      */
+    /**
+     * Training examples named by {@code source}: a JSON Lines file (see {@link #read}), else a built-in set of
+     * {@link #names()} built from {@code dataDir} (the folder holding {@code data/}).
+     */
+    public static List<Example> load(String source, Path dataDir) {
+        Path file = Path.of(source);
+        if (Files.isRegularFile(file)) return read(file);
+        if (source.endsWith(".jsonl") || source.endsWith(".json")) throw new IllegalArgumentException("training file " + file + " does not exist");
+        return builder(source, dataDir).get();
+    }
+
     public static List<Example> read(Path jsonl) {
         if (!Files.isRegularFile(jsonl)) {
             NoSuchFileException e = new NoSuchFileException(jsonl.toString());
