@@ -2,6 +2,7 @@ package dev.bellm.cli;
 
 import dev.bellm.tokenizer.Tokenizer;
 import dev.bellm.tokenizer.Tokenizers;
+import dev.bellm.io.TextLines;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -35,7 +36,7 @@ final class TokenizeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (model == null && tokenizer == null) throw new IllegalArgumentException("give --model or --tokenizer");
         Tokenizer tok = tokenizer != null ? Tokenizers.load(tokenizer) : Tokenizers.forModel(model, null);
-        List<String> texts = EmbedCommand.readLines(input);
+        List<String> texts = input.equals("-") ? TextLines.read(System.in, "standard input") : TextLines.read(java.nio.file.Path.of(input));
         Cli.writeAtomically(output, out -> {
             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
             StringBuilder line = new StringBuilder();

@@ -1,5 +1,7 @@
 package dev.bellm.tokenizer;
 
+import dev.bellm.SharedData;
+
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * The real tokenizers of {@code ../shared/tokenizers} against two independent implementations: the ids the JavaScript
  * pipeline of transformers.js computed ({@code expected/NAME.jsonl}), and the Rust library through DJL (test scope).
  */
+@SharedData
 class SharedTokenizersTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path ROOT = DataDirectory.resolve("tokenizers");

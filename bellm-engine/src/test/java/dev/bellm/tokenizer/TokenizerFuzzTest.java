@@ -1,5 +1,6 @@
 package dev.bellm.tokenizer;
 
+import dev.bellm.SharedData;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.bellm.io.CheckpointException;
 import dev.bellm.io.DataDirectory;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * reproductions (made by {@code scripts/tokenizer-fuzz-corpus.py}). With {@code JAZZER_FUZZ=1} one target is fuzzed:
  * see docs/RELIABILITY.md.
  */
+@SharedData
 class TokenizerFuzzTest {
     private static final String FUZZ_DURATION = "8m";
     private static final long FUZZ_EXECUTIONS = 150_000;
