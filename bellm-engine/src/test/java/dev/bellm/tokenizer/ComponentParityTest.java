@@ -1,7 +1,6 @@
 package dev.bellm.tokenizer;
 
 import dev.bellm.SharedData;
-
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -31,7 +31,7 @@ interface Decoder {
             case "Replace" -> {
                 Pattern pattern = Normalizer.pattern(spec.get("pattern"));
                 String content = spec.text("content");
-                yield tokens -> tokens.stream().map(t -> Normalizer.replaceNonEmpty(pattern, t, content)).toList();
+                yield tokens -> tokens.stream().map(t -> Normalizer.replaceNonEmpty(spec, pattern, t, content)).toList();
             }
             case "WordPiece" -> wordPiece(spec.text("prefix", "##"), spec.bool("cleanup", true));
             case "BPEDecoder" -> {

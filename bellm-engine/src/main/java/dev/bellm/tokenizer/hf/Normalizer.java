@@ -82,12 +82,22 @@ interface Normalizer {
     private static Normalizer replace(Spec spec) {
         Pattern pattern = pattern(spec.get("pattern"));
         String content = spec.text("content");
-        return text -> replaceNonEmpty(pattern, text, content);
+        return text -> replaceNonEmpty(spec, pattern, text, content);
     }
 
     /** Every non-empty match replaced by {@code content} taken literally. */
-    static String replaceNonEmpty(Pattern pattern, String text, String content) {
-        Matcher m = pattern.matcher(text);
+    static String replaceNonEmpty(Spec where, Pattern pattern, String text, String content) {
+        try {
+            return replaceNonEmpty(pattern, text, content);
+        } catch (StackOverflowError e) {
+            throw where.error("its regex needs more stack than bellm allows on a text of " + text.length() + " characters");
+        } catch (BoundedText.BudgetExceeded e) {
+            throw where.error("its regex backtracks without bound on a text of " + text.length() + " characters");
+        }
+    }
+
+    private static String replaceNonEmpty(Pattern pattern, String text, String content) {
+        Matcher m = pattern.matcher(new BoundedText(text));
         StringBuilder out = null;
         int last = 0;
         while (m.find()) {

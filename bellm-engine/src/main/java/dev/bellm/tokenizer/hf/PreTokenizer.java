@@ -134,7 +134,7 @@ interface PreTokenizer {
         if (text.isEmpty()) return;
         List<int[]> spans = new ArrayList<>();
         try {
-            Matcher m = pattern.matcher(text);
+            Matcher m = pattern.matcher(new BoundedText(text));
             int previous = 0;
             while (m.find()) {
                 if (previous != m.start()) spans.add(new int[] {previous, m.start(), invert ? 1 : 0});
@@ -144,6 +144,8 @@ interface PreTokenizer {
             if (previous != text.length()) spans.add(new int[] {previous, text.length(), invert ? 1 : 0});
         } catch (StackOverflowError e) {
             throw where.error("its regex needs more stack than bellm allows on a text of " + text.length() + " characters");
+        } catch (BoundedText.BudgetExceeded e) {
+            throw where.error("its regex backtracks without bound on a text of " + text.length() + " characters");
         }
         emit(piece, spans, behavior, out);
     }

@@ -81,9 +81,11 @@ final class Precompiled {
         seen.set(0);
         while (!todo.isEmpty()) {
             int base = todo.poll();
+            if ((base | 0xFF) >= units.length) {
+                throw spec.error("its trie is truncated: a node's 256 slots from " + base + " run past its " + units.length + " units");
+            }
             for (int c = 1; c < 256; c++) {
                 int pos = base ^ c;
-                if (pos < 0 || pos >= units.length) continue; // a lookup there finds no such label: no match
                 int unit = units[pos];
                 if (label(unit) != c) continue;
                 int next = pos ^ offset(unit);
