@@ -3,6 +3,8 @@ package dev.bellm.embed;
 import dev.bellm.io.ModelLoader;
 import dev.bellm.io.PeftAdapter;
 import dev.bellm.kernels.Kernels;
+import dev.bellm.kernels.VectorKernels;
+import dev.bellm.kernels.VectorSupport;
 import dev.bellm.kernels.KernelProvider;
 import dev.bellm.model.Batch;
 import dev.bellm.model.ModelWeights;
@@ -29,6 +31,12 @@ import java.util.function.IntConsumer;
 public final class Embedder {
     /** The prompt of the BeLLM paper and its released model. */
     public static final String BELLM_PROMPT = "The representative word for sentence {text} is:\"";
+    /**
+     * The longest input accepted unless {@link Builder#maxTokens} says otherwise (or the model's
+     * max_position_embeddings is smaller): attention is quadratic, and a config claiming 131072 positions should not
+     * make one stray 100k-token line run for minutes.
+     */
+    public static final int DEFAULT_MAX_TOKENS = 8192;
 
     /** What to do with a text longer than {@code maxTokens}. */
     public enum Truncation {
@@ -50,8 +58,12 @@ public final class Embedder {
     private final int batchSize;
     private final int maxTokens;
     private final Truncation truncation;
+    /** What produced the vectors, named when one is not finite. */
+    private final Object source;
     /** The prompt's tokens before the text, computed once (null: no prompt, or reuse turned off). */
     private final Transformer.PromptPrefix promptPrefix;
+    /** Whether prompts' shared prefixes are computed once (kept for {@link #withPrompt}). */
+    private final boolean reusePromptPrefix;
 
     private Embedder(Builder b) {
         this.transformer = b.transformer;
@@ -63,7 +75,38 @@ public final class Embedder {
         this.batchSize = b.batchSize;
         this.maxTokens = b.maxTokens;
         this.truncation = b.truncation;
-        this.promptPrefix = b.reusePromptPrefix && prompt != null ? sharedPrefix() : null;
+        this.source = b.modelPath != null ? b.modelPath : transformer.config().architecture();
+        this.reusePromptPrefix = b.reusePromptPrefix;
+        this.promptPrefix = reusePromptPrefix && prompt != null ? sharedPrefix() : null;
+    }
+
+    private Embedder(Embedder base, String prompt) {
+        this.transformer = base.transformer;
+        this.tokenizer = base.tokenizer;
+        this.bidirectionalFrom = base.bidirectionalFrom;
+        this.pooling = base.pooling;
+        this.prompt = prompt;
+        this.normalize = base.normalize;
+        this.batchSize = base.batchSize;
+        this.maxTokens = base.maxTokens;
+        this.truncation = base.truncation;
+        this.source = base.source;
+        this.reusePromptPrefix = base.reusePromptPrefix;
+        this.promptPrefix = reusePromptPrefix && prompt != null ? sharedPrefix() : null;
+    }
+
+    /**
+     * This encoder with another prompt template (null: the plain text), sharing its weights, tokenizer and
+     * kernels: one model loaded once can embed queries and documents with their own prompts.
+     */
+    public Embedder withPrompt(String template) {
+        if (template != null && !template.contains("{text}")) throw new IllegalArgumentException("prompt template must contain {text}: " + template);
+        return new Embedder(this, template);
+    }
+
+    /** The prompt template, or null when texts are embedded as they are. */
+    public String prompt() {
+        return prompt;
     }
 
     /** The tokens every prompted text starts with (those two different texts share), run through the model once. */
@@ -131,6 +174,7 @@ public final class Embedder {
         for (int start = 0; start < n; start += batchSize) {
             int end = Math.min(n, start + batchSize);
             float[][] pooled = embedTokens(Arrays.copyOfRange(ids, start, end));
+            NonFiniteEmbeddingException.requireFinite(pooled, source, start);
             for (int i = start; i < end; i++) {
                 vectors[i] = pooled[i - start];
                 counts[i] = ids[i].length;
@@ -258,7 +302,10 @@ public final class Embedder {
             return this;
         }
 
-        /** Longest accepted input in tokens, prompt included; defaults to the model's max_position_embeddings. */
+        /**
+         * Longest accepted input in tokens, prompt included; defaults to {@link #DEFAULT_MAX_TOKENS} or the model's
+         * max_position_embeddings, whichever is smaller.
+         */
         public Builder maxTokens(int maxTokens) {
             this.maxTokensSetting = maxTokens;
             return this;
@@ -269,7 +316,14 @@ public final class Embedder {
             return this;
         }
 
+        /**
+         * Loads the model and checks the settings.
+         *
+         * @throws VectorSupport.MissingVectorModuleException when the JVM was started without
+         *         {@code --add-modules jdk.incubator.vector} (the message gives the flags to add)
+         */
         public Embedder build() {
+            VectorSupport.require();
             if (batchSize <= 0) throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
             if (threads <= 0) throw new IllegalArgumentException("threads must be positive, got " + threads);
             if (prompt != null && !prompt.contains("{text}")) {
@@ -289,7 +343,8 @@ public final class Embedder {
                 }
                 bidirectionalFrom = bidirectionalFromSetting >= layers ? Transformer.CAUSAL : bidirectionalFromSetting;
             }
-            maxTokens = maxTokensSetting != null ? maxTokensSetting : weights.config().maxPositionEmbeddings();
+            maxTokens = maxTokensSetting != null ? maxTokensSetting
+                    : Math.min(DEFAULT_MAX_TOKENS, weights.config().maxPositionEmbeddings());
             if (maxTokens <= 0) throw new IllegalArgumentException("maxTokens must be positive, got " + maxTokens);
             transformer = new Transformer(weights, kernels != null ? kernels : KernelProvider.select(threads));
             return new Embedder(this);

@@ -1,5 +1,6 @@
 package dev.bellm.embed;
 
+import dev.bellm.SharedData;
 import dev.bellm.Fixtures;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SharedData
 class EmbedderTest {
     private static List<String> texts() {
         List<String> t = new ArrayList<>();

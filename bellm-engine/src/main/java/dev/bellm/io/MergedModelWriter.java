@@ -98,8 +98,9 @@ public final class MergedModelWriter {
      * @param files       the file names in the directory, sorted
      * @param shards      safetensors files (1: a single {@code model.safetensors})
      * @param tensorBytes the tensor data of all shards (the index's {@code total_size})
+     * @param replaced    the files of the model directory that was there before and was replaced (empty when none)
      */
-    public record Result(Path directory, List<String> files, int tensors, int shards, long tensorBytes) {}
+    public record Result(Path directory, List<String> files, int tensors, int shards, long tensorBytes, List<String> replaced) {}
 
     /**
      * Loads {@code base} (a Hugging Face directory or llama2.c {@code .bin}), applies the PEFT adapter in {@code adapter}
@@ -109,10 +110,10 @@ public final class MergedModelWriter {
      */
     public static Result merge(Path base, Path tokenizer, Path adapter, Path output, Options options, Progress progress)
             throws IOException {
-        checkOutput(output, options.overwrite(), base, tokenizer, adapter);
+        List<String> replaced = checkOutput(output, options.overwrite(), base, tokenizer, adapter);
         ModelWeights model = ModelLoader.load(base);
         if (adapter != null) model = PeftAdapter.load(adapter).apply(model);
-        return writeChecked(model, base, tokenizer, output, options, progress, false);
+        return writeChecked(model, base, tokenizer, output, options, progress, replaced, false);
     }
 
     /**
@@ -121,10 +122,10 @@ public final class MergedModelWriter {
      * blocks; the others, norms and biases stay as they are. The result loads like any model, memory-mapped.
      */
     public static Result quantize(Path base, Path adapter, Path output, Options options, Progress progress) throws IOException {
-        checkOutput(output, options.overwrite(), base, adapter);
+        List<String> replaced = checkOutput(output, options.overwrite(), base, adapter);
         ModelWeights model = ModelLoader.load(base);
         if (adapter != null) model = PeftAdapter.load(adapter).apply(model);
-        return writeChecked(model, base, null, output, options, progress, true);
+        return writeChecked(model, base, null, output, options, progress, replaced, true);
     }
 
     /**
@@ -135,12 +136,12 @@ public final class MergedModelWriter {
      */
     public static Result write(ModelWeights model, Path base, Path tokenizer, Path output, Options options, Progress progress)
             throws IOException {
-        checkOutput(output, options.overwrite(), base, tokenizer);
-        return writeChecked(model, base, tokenizer, output, options, progress, false);
+        List<String> replaced = checkOutput(output, options.overwrite(), base, tokenizer);
+        return writeChecked(model, base, tokenizer, output, options, progress, replaced, false);
     }
 
     private static Result writeChecked(ModelWeights model, Path base, Path tokenizer, Path output, Options options,
-                                       Progress progress, boolean quantize) throws IOException {
+                                       Progress progress, List<String> replaced, boolean quantize) throws IOException {
         Map<String, Path> copies = tokenizerFiles(model, base, tokenizer);
         byte[] config = configJson(model, base);
         List<StreamedTensor> tensors = tensors(model, quantize);
@@ -167,7 +168,7 @@ public final class MergedModelWriter {
             try (Stream<Path> listing = Files.list(target)) {
                 files = listing.map(p -> p.getFileName().toString()).sorted().toList();
             }
-            return new Result(target, files, tensors.size(), shards.size(), totalBytes);
+            return new Result(target, files, tensors.size(), shards.size(), totalBytes, replaced);
         } finally {
             deleteRecursively(tmp);
         }
@@ -176,11 +177,14 @@ public final class MergedModelWriter {
     // ---------------------------------------------------------------- output directory
 
     /**
-     * The output may be new or an empty directory; a non-empty one only with {@code overwrite}, and then only a flat
-     * directory (a model directory has no subdirectories: refusing others keeps a mistyped path from being wiped).
-     * It must not hold any of the inputs, which replacing it would delete.
+     * The output may be new or an empty directory; a non-empty one only with {@code overwrite}, and then only a model
+     * directory: flat (a model directory has no subdirectories), holding {@code config.json} and safetensors weights, as
+     * what bellm merge writes does. Anything else (a folder of notes, a home directory, a mistyped path) is refused, so
+     * {@code --force} cannot wipe a user's files. It must not hold any of the inputs, which replacing it would delete.
+     *
+     * @return the names of the files that replacing the output will remove (empty when there is nothing to replace)
      */
-    private static void checkOutput(Path output, boolean overwrite, Path... inputs) throws IOException {
+    private static List<String> checkOutput(Path output, boolean overwrite, Path... inputs) throws IOException {
         if (Files.exists(output) && !Files.isDirectory(output)) {
             throw new IllegalArgumentException(output + " exists and is not a directory; the merged model is written as a"
                     + " directory: choose a new path");
@@ -192,15 +196,15 @@ public final class MergedModelWriter {
                         + "; write the merged model to another directory");
             }
         }
-        if (!Files.isDirectory(output)) return;
+        if (!Files.isDirectory(output)) return List.of();
         List<Path> entries;
         try (Stream<Path> listing = Files.list(output)) {
-            entries = listing.toList();
+            entries = listing.sorted().toList();
         }
-        if (entries.isEmpty()) return;
+        if (entries.isEmpty()) return List.of();
         if (!overwrite) {
             throw new IllegalArgumentException("the output directory " + output + " is not empty; choose another directory,"
-                    + " or replace it (bellm merge --force)");
+                    + " or replace the model in it (bellm merge --force)");
         }
         for (Path entry : entries) {
             if (Files.isDirectory(entry)) {
@@ -209,6 +213,19 @@ public final class MergedModelWriter {
                         + " directories: remove it yourself or choose another directory");
             }
         }
+        List<String> names = entries.stream().map(p -> p.getFileName().toString()).toList();
+        boolean model = names.contains(HfCheckpoint.CONFIG_FILE) && names.stream().anyMatch(n -> n.endsWith(".safetensors"));
+        if (!model) {
+            throw new IllegalArgumentException("the output directory " + output + " holds no model (" + HfCheckpoint.CONFIG_FILE
+                    + " and safetensors weights) but " + abbreviated(names) + "; bellm replaces only a model directory:"
+                    + " remove the files yourself or choose another directory");
+        }
+        return names;
+    }
+
+    private static String abbreviated(List<String> names) {
+        return names.size() <= 10 ? String.join(", ", names)
+                : String.join(", ", names.subList(0, 10)) + " and " + (names.size() - 10) + " more";
     }
 
     /** Renames {@code tmp} to {@code target}; an existing target is moved aside first and deleted once the new one is in place. */

@@ -290,10 +290,30 @@ public final class Transformer {
 
     /** Forward pass for training: returns the final-norm hidden states and remembers what {@link #backward} needs. */
     public TrainingPass trainingForward(Batch batch, int bidirectionalFrom, LoraDropout dropout, float[] hiddenOut) {
+        return trainingForward(batch, inputEmbeddings(batch.tokens()), bidirectionalFrom, dropout, hiddenOut);
+    }
+
+    /** The embedding-table rows of {@code tokens}, [tokens, hidden]: the input of the first layer. */
+    public float[] inputEmbeddings(int[] tokens) {
+        float[] x = new float[tokens.length * config.hiddenSize()];
+        embed(tokens, x);
+        return x;
+    }
+
+    /**
+     * {@link #trainingForward(Batch, int, LoraDropout, float[])} from given input rows {@code inputs} [tokens, hidden]
+     * instead of the embedding table's rows of the batch's tokens (integrated gradients walks a path between them).
+     */
+    public TrainingPass trainingForward(Batch batch, float[] inputs, int bidirectionalFrom, LoraDropout dropout, float[] hiddenOut) {
         checkBidirectionalFrom(bidirectionalFrom);
+        if (batch.adapters() != null) throw new IllegalArgumentException("per-sequence adapters are for inference; train one adapter at a time");
+        if (inputs.length != batch.tokenCount() * config.hiddenSize()) {
+            throw new IllegalArgumentException("inputs hold " + inputs.length + " values, not tokens x hidden = "
+                    + batch.tokenCount() + " x " + config.hiddenSize());
+        }
         TrainingPass pass = new TrainingPass(batch, bidirectionalFrom, dropout);
         Activations a = new Activations(batch.tokenCount(), false);
-        embed(batch.tokens(), a.x);
+        System.arraycopy(inputs, 0, a.x, 0, inputs.length);
         for (int l = 0; l < config.numLayers(); l++) {
             pass.layerInputs[l] = a.x.clone();
             layerForward(l, batch, l >= bidirectionalFrom, a, null, dropout);
@@ -309,10 +329,10 @@ public final class Transformer {
 
     /**
      * Backward pass from {@code dHidden} (gradient of the loss with respect to the final-norm hidden states,
-     * [tokens, hidden]) down to the LoRA matrices, accumulating into {@code grads}. Base weights are frozen and
-     * the embedding lookup gets no gradient.
+     * [tokens, hidden]) down to the LoRA matrices, accumulating into {@code grads}. Base weights are frozen; the
+     * gradient with respect to the first layer's input rows (the input embeddings) is returned, [tokens, hidden].
      */
-    public void backward(TrainingPass pass, float[] dHidden, LoraGradients grads) {
+    public float[] backward(TrainingPass pass, float[] dHidden, LoraGradients grads) {
         int t = pass.batch.tokenCount(), h = config.hiddenSize();
         float[] dx = new float[t * h];
         Ops.rmsnormBackward(dHidden, pass.finalInput, weights.norm(), pass.finalRstd, 0, t, h, dx);
@@ -322,6 +342,27 @@ public final class Transformer {
             layerForward(l, pass.batch, l >= pass.bidirectionalFrom, a, null, pass.dropout);
             dx = layerBackward(l, pass.batch, l >= pass.bidirectionalFrom, a, dx, grads);
         }
+        return dx;
+    }
+
+    /**
+     * The attention probabilities of every layer for a one-sequence batch: {@code [layer][head · len · len]}, row i of
+     * a head the weights query i puts on keys 0..len−1 (zero past i in a causal layer).
+     */
+    public float[][] attentionProbabilities(Batch batch, int bidirectionalFrom) {
+        checkBidirectionalFrom(bidirectionalFrom);
+        if (batch.size() != 1) throw new IllegalArgumentException("attention maps are for one sequence, got " + batch.size());
+        Activations a = new Activations(batch.tokenCount(), true);
+        embed(batch.tokens(), a.x);
+        float[][] maps = new float[config.numLayers()][];
+        for (int l = 0; l < config.numLayers(); l++) {
+            layerForward(l, batch, l >= bidirectionalFrom, a, null, null);
+            maps[l] = a.attProbs;
+            float[] next = a.out;
+            a.out = a.x;
+            a.x = next;
+        }
+        return maps;
     }
 
     // ---------------------------------------------------------------- one layer
@@ -333,6 +374,7 @@ public final class Transformer {
         float[] x, out;
         final float[] xn1, rstd1, q, k, v, qPre, kPre, qRstd, kRstd, attOut, h1, xn2, rstd2, gate, up, act, proj;
         float[] attProbs;
+        Batch batch;
         final LoraInput[] loraInputs = new LoraInput[LayerWeights.PROJECTIONS.size()];
 
         Activations(int t, boolean keepForBackward) {
@@ -385,6 +427,7 @@ public final class Transformer {
         LayerWeights w = weights.layers().get(l);
         int t = a.tokens, h = config.hiddenSize();
         float eps = (float) config.rmsNormEps();
+        a.batch = batch;
 
         Ops.rmsnormForward(a.x, w.inputLayernorm(), eps, 0, t, h, a.xn1, a.rstd1);
         linearForward(l, 0, w.qProj(), a.xn1, t, config.qkNorm() ? a.qPre : a.q, a, dropout);
@@ -468,6 +511,10 @@ public final class Transformer {
     private void linearForward(int layer, int p, Linear lin, float[] x, int m, float[] y, Activations a, LoraDropout dropout) {
         kernels.matmul(x, m, lin.weight(), y);
         if (lin.bias() != null) Ops.addBias(y, lin.bias(), m);
+        if (a.batch != null && a.batch.adapters() != null) {
+            addAdapterDeltas(layer, p, lin, x, y, a.batch);
+            return;
+        }
         Lora lora = lin.lora();
         if (lora == null) return;
         float[] input = x;
@@ -484,6 +531,36 @@ public final class Transformer {
         kernels.matmul(xa, m, lora.b(), delta);
         for (int i = 0; i < delta.length; i++) y[i] += lora.scale() * delta[i];
         if (a.keep) a.loraInputs[p] = new LoraInput(input, dropScale, xa);
+    }
+
+    /**
+     * The LoRA deltas of a batch whose sequences name their own adapters ({@link Batch#adapters()}): each run of
+     * consecutive sequences with the same adapter adds {@code scale·(x·Aᵀ)·Bᵀ} to its rows, the same operations
+     * in the same order as a batch of that adapter alone, so every row gets the same bits (GEMM rows are
+     * independent of m).
+     */
+    private void addAdapterDeltas(int layer, int p, Linear lin, float[] x, float[] y, Batch batch) {
+        ModelWeights[] adapters = batch.adapters();
+        int in = lin.in(), out = lin.out();
+        for (int s = 0, e; s < batch.size(); s = e) {
+            e = s + 1;
+            while (e < batch.size() && adapters[e] == adapters[s]) e++;
+            if (adapters[s] == null) continue;
+            Linear adapted = adapters[s].layers().get(layer).projection(LayerWeights.PROJECTIONS.get(p));
+            if (adapted.weight() != lin.weight()) {
+                throw new IllegalArgumentException("the adapter of sequence " + s + " is not applied to this transformer's base "
+                        + lin.weight());
+            }
+            Lora lora = adapted.lora();
+            if (lora == null) continue;
+            int row0 = batch.offsets()[s], rows = batch.offsets()[e] - row0;
+            float[] xs = rows == batch.tokenCount() ? x : Arrays.copyOfRange(x, row0 * in, (row0 + rows) * in);
+            float[] xa = new float[rows * lora.rank()];
+            kernels.matmul(xs, rows, lora.a(), xa);
+            float[] delta = new float[rows * out];
+            kernels.matmul(xa, rows, lora.b(), delta);
+            for (int i = 0; i < delta.length; i++) y[row0 * out + i] += lora.scale() * delta[i];
+        }
     }
 
     /** Backward of {@link #linearForward}: {@code dx += dy·W + scale·((dy·B)·A) ⊙ dropout}, and the LoRA gradients. */

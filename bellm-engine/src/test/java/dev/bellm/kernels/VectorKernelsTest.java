@@ -1,5 +1,6 @@
 package dev.bellm.kernels;
 
+import dev.bellm.SharedData;
 import dev.bellm.io.DataDirectory;
 import dev.bellm.io.SafetensorsFile;
 import dev.bellm.tensor.DType;
@@ -214,6 +215,7 @@ class VectorKernelsTest {
 
     /** A real checkpoint: the bf16 lm_head memory-mapped from a fixture shard, used in place. */
     @Test
+    @SharedData
     void matmulReadsMappedBf16CheckpointWeights() {
         SafetensorsFile file = SafetensorsFile.open(
                 DataDirectory.resolve("fixtures/tiny-llama-bf16-sharded/model-00001-of-00003.safetensors"));
