@@ -1,7 +1,6 @@
 package dev.bellm.cli;
 
 import dev.bellm.SharedData;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bellm.io.DataDirectory;

@@ -1,7 +1,6 @@
 package dev.bellm.cli;
 
 import dev.bellm.SharedData;
-
 import dev.bellm.Fixtures;
 import dev.bellm.io.SafetensorsFile;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,6 @@
 package dev.bellm.cli;
 
 import dev.bellm.SharedData;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bellm.Fixtures;
@@ -49,6 +48,18 @@ class ServeCommandTest {
 
     @Test
     void serveAndEmbedGiveTheSameBits() throws Exception {
+        // bit-for-bit batch invariance is the Java kernels' guarantee (oneDNN, which auto picks on bf16 CPUs, gives 2e-6)
+        String kernels = System.getProperty(dev.bellm.kernels.KernelProvider.PROPERTY);
+        System.setProperty(dev.bellm.kernels.KernelProvider.PROPERTY, "java");
+        try {
+            serveAndEmbedGiveTheSameBitsWithJavaKernels();
+        } finally {
+            if (kernels == null) System.clearProperty(dev.bellm.kernels.KernelProvider.PROPERTY);
+            else System.setProperty(dev.bellm.kernels.KernelProvider.PROPERTY, kernels);
+        }
+    }
+
+    private void serveAndEmbedGiveTheSameBitsWithJavaKernels() throws Exception {
         Path in = tmp.resolve("texts.txt"), out = tmp.resolve("out.jsonl");
         Files.write(in, TEXTS);
         String model = Fixtures.path("tiny-llama").toString(), lora = Fixtures.path("tiny-llama-lora").toString();

@@ -1,7 +1,6 @@
 package dev.bellm.io;
 
 import dev.bellm.SharedData;
-
 import dev.bellm.Fixtures;
 import dev.bellm.kernels.NaiveKernels;
 import dev.bellm.kernels.VectorKernels;

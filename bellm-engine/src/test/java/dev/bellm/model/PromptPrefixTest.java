@@ -1,7 +1,6 @@
 package dev.bellm.model;
 
 import dev.bellm.SharedData;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bellm.Fixtures;
 import dev.bellm.io.ModelLoader;

@@ -1,7 +1,6 @@
 package dev.bellm.explain;
 
 import dev.bellm.SharedData;
-
 import dev.bellm.embed.Embedder;
 import dev.bellm.embed.Pooling;
 import dev.bellm.eval.SentenceEmbeddings;

@@ -1,7 +1,6 @@
 package dev.bellm.train.distill;
 
 import dev.bellm.SharedData;
-
 import dev.bellm.embed.Embedder;
 import dev.bellm.embed.Pooling;
 import dev.bellm.io.DataDirectory;
