@@ -37,6 +37,7 @@ final class EmbeddingOptions {
         Integer from = encoder.bidirectionalFromOrNull();
         if (from != null) b.bidirectionalFrom(from);
         if (model.threads != null) b.threads(model.threads);
+        b.kernels(model.kernels());
         if (maxTokens != null) b.maxTokens(maxTokens);
         return b;
     }

@@ -9,7 +9,9 @@ import picocli.CommandLine.Command;
 @Command(name = "bellm", mixinStandardHelpOptions = true, version = "bellm 0.1.0",
         description = "BeLLM sentence encoders from decoder-only LLMs, in pure Java.",
         subcommands = {DemoCommand.class, EmbedCommand.class, EvalCommand.class, TrainCommand.class, SweepCommand.class,
-                MergeCommand.class, GenerateCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+                MergeCommand.class, GenerateCommand.class, InfoCommand.class, ServeCommand.class,
+                TokenizeCommand.class, QuantizeCommand.class, IndexCommand.class, SearchCommand.class,
+                ExplainCommand.class, DistillCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

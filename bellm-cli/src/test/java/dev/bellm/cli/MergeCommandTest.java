@@ -1,5 +1,6 @@
 package dev.bellm.cli;
 
+import dev.bellm.SharedData;
 import dev.bellm.Fixtures;
 import dev.bellm.embed.Pooling;
 import dev.bellm.io.ModelLoader;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SharedData
 class MergeCommandTest {
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();

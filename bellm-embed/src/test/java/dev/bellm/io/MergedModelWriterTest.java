@@ -1,5 +1,6 @@
 package dev.bellm.io;
 
+import dev.bellm.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bellm.Fixtures;
@@ -42,6 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SharedData
 class MergedModelWriterTest {
     /** The fixtures README: float32 engines agree with the float64 oracle to about 1e-4 relative. */
     private static final double TOLERANCE = 1e-4;

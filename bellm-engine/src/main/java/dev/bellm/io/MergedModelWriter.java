@@ -113,7 +113,19 @@ public final class MergedModelWriter {
         List<String> replaced = checkOutput(output, options.overwrite(), base, tokenizer, adapter);
         ModelWeights model = ModelLoader.load(base);
         if (adapter != null) model = PeftAdapter.load(adapter).apply(model);
-        return writeChecked(model, base, tokenizer, output, options, progress, replaced);
+        return writeChecked(model, base, tokenizer, output, options, progress, replaced, false);
+    }
+
+    /**
+     * Loads {@code base}, merges the adapter in {@code adapter} when not null, and writes it to {@code output} with the
+     * weight matrices (projections, embeddings, lm_head) in {@link DType#Q8_0} where their rows are whole 32-value
+     * blocks; the others, norms and biases stay as they are. The result loads like any model, memory-mapped.
+     */
+    public static Result quantize(Path base, Path adapter, Path output, Options options, Progress progress) throws IOException {
+        List<String> replaced = checkOutput(output, options.overwrite(), base, adapter);
+        ModelWeights model = ModelLoader.load(base);
+        if (adapter != null) model = PeftAdapter.load(adapter).apply(model);
+        return writeChecked(model, base, null, output, options, progress, replaced, true);
     }
 
     /**
@@ -125,14 +137,14 @@ public final class MergedModelWriter {
     public static Result write(ModelWeights model, Path base, Path tokenizer, Path output, Options options, Progress progress)
             throws IOException {
         List<String> replaced = checkOutput(output, options.overwrite(), base, tokenizer);
-        return writeChecked(model, base, tokenizer, output, options, progress, replaced);
+        return writeChecked(model, base, tokenizer, output, options, progress, replaced, false);
     }
 
     private static Result writeChecked(ModelWeights model, Path base, Path tokenizer, Path output, Options options,
-                                       Progress progress, List<String> replaced) throws IOException {
+                                       Progress progress, List<String> replaced, boolean quantize) throws IOException {
         Map<String, Path> copies = tokenizerFiles(model, base, tokenizer);
         byte[] config = configJson(model, base);
-        List<StreamedTensor> tensors = tensors(model);
+        List<StreamedTensor> tensors = tensors(model, quantize);
         List<List<StreamedTensor>> shards = shards(tensors, options.maxShardBytes());
 
         Path target = output.toAbsolutePath().normalize();
@@ -147,7 +159,10 @@ public final class MergedModelWriter {
                     Files.copy(in, tmp.resolve(copy.getKey()));
                 }
             }
-            long totalBytes = writeShards(tmp, shards, tensors.size(), progress);
+            Map<String, String> metadata = quantize
+                    ? Map.of("format", "pt", "bellm.quantization", "q8_0", "bellm.q8_block", Integer.toString(DType.Q8_BLOCK))
+                    : Map.of("format", "pt");
+            long totalBytes = writeShards(tmp, shards, tensors.size(), progress, metadata);
             replace(tmp, target);
             List<String> files;
             try (Stream<Path> listing = Files.list(target)) {
@@ -285,6 +300,7 @@ public final class MergedModelWriter {
             case F32 -> "float32";
             case BF16 -> "bfloat16";
             case F16 -> "float16";
+            case Q8_0 -> "int8"; // bellm's Q8_0 (see the safetensors metadata); bellm reads no torch_dtype
         });
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json);
     }
@@ -321,11 +337,11 @@ public final class MergedModelWriter {
     // ---------------------------------------------------------------- tensors
 
     /** Every tensor of the Hugging Face layout, each made only when written. */
-    private static List<StreamedTensor> tensors(ModelWeights model) {
+    private static List<StreamedTensor> tensors(ModelWeights model, boolean quantize) {
         ModelConfig c = model.config();
         DType dtype = model.dtype();
         List<StreamedTensor> out = new ArrayList<>();
-        out.add(stored("model.embed_tokens.weight", model.embedTokens()));
+        out.addAll(matrix("model.embed_tokens.weight", model.embedTokens(), quantize));
         for (int l = 0; l < c.numLayers(); l++) {
             LayerWeights layer = model.layers().get(l);
             String p = "model.layers." + l + ".";
@@ -341,13 +357,25 @@ public final class MergedModelWriter {
                 // RoPE rotates q and k; v and o never see it
                 boolean rotated = projection.equals("q_proj") || projection.equals("k_proj");
                 int[] rowOrder = c.ropeInterleaved() && rotated ? rotateHalfRowOrder(linear.out(), c.headDim()) : null;
-                out.add(projection(module + ".weight", linear, rowOrder));
+                if (quantize && linear.in() % DType.Q8_BLOCK == 0) {
+                    out.addAll(quantizedProjection(module + ".weight", linear, rowOrder));
+                } else {
+                    out.addAll(projection(module + ".weight", linear, rowOrder));
+                }
                 if (linear.bias() != null) out.add(vector(module + ".bias", reordered(linear.bias(), rowOrder), dtype));
             }
         }
         out.add(vector("model.norm.weight", model.norm(), dtype));
-        if (!c.tieWordEmbeddings()) out.add(stored("lm_head.weight", model.lmHead()));
+        if (!c.tieWordEmbeddings()) out.addAll(matrix("lm_head.weight", model.lmHead(), quantize));
         return out;
+    }
+
+    /** A whole matrix as stored, or quantized to Q8_0 when asked and its rows are whole blocks. */
+    private static List<StreamedTensor> matrix(String name, Matrix m, boolean quantize) {
+        if (m.dtype == DType.Q8_0) return quantizedTensors(name, m, () -> m, () -> { });
+        if (!quantize || m.cols % DType.Q8_BLOCK != 0) return List.of(stored(name, m));
+        Matrix[] made = new Matrix[1];
+        return quantizedTensors(name, m, () -> made[0] != null ? made[0] : (made[0] = m.quantized()), () -> made[0] = null);
     }
 
     /** A matrix copied as stored: the data is written straight from its (usually memory-mapped) segment. */
@@ -355,11 +383,48 @@ public final class MergedModelWriter {
         return new StreamedTensor(name, m.dtype.name(), new long[] {m.rows, m.cols}, m.data.byteSize(), arena -> m.data);
     }
 
-    private static StreamedTensor projection(String name, Linear linear, int[] rowOrder) {
+    private static List<StreamedTensor> projection(String name, Linear linear, int[] rowOrder) {
         Matrix w = linear.weight();
-        if (linear.lora() == null && rowOrder == null) return stored(name, w);
-        return new StreamedTensor(name, w.dtype.name(), new long[] {w.rows, w.cols}, w.data.byteSize(),
-                arena -> merged(w, linear.lora(), rowOrder, arena));
+        if (w.dtype == DType.Q8_0) {
+            if (linear.lora() != null || rowOrder != null) {
+                throw new IllegalArgumentException(name + ": a Q8_0 weight cannot be merged or reordered; quantize the merged model instead");
+            }
+            return quantizedTensors(name, w, () -> w, () -> { });
+        }
+        if (linear.lora() == null && rowOrder == null) return List.of(stored(name, w));
+        return List.of(new StreamedTensor(name, w.dtype.name(), new long[] {w.rows, w.cols}, w.data.byteSize(),
+                arena -> merged(w, linear.lora(), rowOrder, arena)));
+    }
+
+    /** The merged (and reordered) weight quantized to Q8_0, made when its values are written and dropped after its scales. */
+    private static List<StreamedTensor> quantizedProjection(String name, Linear linear, int[] rowOrder) {
+        Matrix w = linear.weight();
+        if (w.dtype == DType.Q8_0) return projection(name, linear, rowOrder);
+        Matrix[] made = new Matrix[1];
+        return quantizedTensors(name, w, () -> {
+            if (made[0] == null) {
+                try (Arena arena = Arena.ofShared()) { // merged() fills it from parallel tasks
+                    Matrix merged = new Matrix(name, w.dtype, w.rows, w.cols, merged(w, linear.lora(), rowOrder, arena));
+                    made[0] = merged.quantized();
+                }
+            }
+            return made[0];
+        }, () -> made[0] = null);
+    }
+
+    /** The two safetensors tensors of a Q8_0 matrix: int8 values {@code name} and f16 scales {@code name_scale}. */
+    private static List<StreamedTensor> quantizedTensors(String name, Matrix shape, java.util.function.Supplier<Matrix> matrix,
+                                                         Runnable written) {
+        long blocks = shape.cols / DType.Q8_BLOCK;
+        return List.of(
+                new StreamedTensor(name, "I8", new long[] {shape.rows, shape.cols}, (long) shape.rows * shape.cols,
+                        arena -> matrix.get().data),
+                new StreamedTensor(name + DType.Q8_SCALE_SUFFIX, "F16", new long[] {shape.rows, blocks}, shape.rows * blocks * 2,
+                        arena -> {
+                            MemorySegment scales = matrix.get().scales;
+                            written.run();
+                            return scales;
+                        }));
     }
 
     /**
@@ -413,6 +478,7 @@ public final class MergedModelWriter {
                 case F32 -> v;
                 case BF16 -> DType.bf16ToFloat(DType.floatToBf16(v));
                 case F16 -> Float.float16ToFloat(Float.floatToFloat16(v));
+                case Q8_0 -> Float.NaN; // vectors are never quantized: F32 instead
             };
             if (Float.compare(back, v) != 0) return false;
         }
@@ -463,7 +529,8 @@ public final class MergedModelWriter {
     }
 
     /** Writes the shard files (and the index when there are several) into {@code dir}; returns the tensor bytes. */
-    private static long writeShards(Path dir, List<List<StreamedTensor>> shards, int total, Progress progress) throws IOException {
+    private static long writeShards(Path dir, List<List<StreamedTensor>> shards, int total, Progress progress,
+                                    Map<String, String> metadata) throws IOException {
         int[] done = {0};
         Map<String, String> weightMap = new LinkedHashMap<>();
         long totalBytes = 0;
@@ -481,7 +548,7 @@ public final class MergedModelWriter {
                 }));
             }
             // transformers refuses safetensors files whose metadata lacks the format
-            SafetensorsFile.writeStreaming(dir.resolve(file), reporting, Map.of("format", "pt"));
+            SafetensorsFile.writeStreaming(dir.resolve(file), reporting, metadata);
         }
         if (shards.size() > 1) {
             ObjectNode index = JSON.createObjectNode();

@@ -292,14 +292,37 @@ public final class SafetensorsFile {
         return e;
     }
 
-    /** The tensor as a {@code [rows, cols]} matrix in its stored dtype, without copying. */
+    /**
+     * The tensor as a {@code [rows, cols]} matrix in its stored dtype, without copying. An {@code I8} tensor is Q8_0
+     * and needs its scales, {@code name_scale} in this file (see {@link #matrix(String, int, int, SafetensorsFile)}).
+     */
     public Matrix matrix(String name, int rows, int cols) {
+        return matrix(name, rows, cols, this);
+    }
+
+    /** The same, with a Q8_0 tensor's scales {@code name_scale} read from {@code scaleFile} (another shard, or this). */
+    public Matrix matrix(String name, int rows, int cols, SafetensorsFile scaleFile) {
         Entry e = entry(name);
         if (e.shape().length != 2 || e.shape()[0] != rows || e.shape()[1] != cols) {
             throw new CheckpointException(path, "tensor '" + name + "' has shape " + java.util.Arrays.toString(e.shape())
                     + ", expected [" + rows + ", " + cols + "]");
         }
-        return new Matrix(name, computeType(e), rows, cols, data.asSlice(e.begin(), e.end() - e.begin()));
+        MemorySegment bytes = data.asSlice(e.begin(), e.end() - e.begin());
+        if (!e.dtype().equals("I8")) return new Matrix(name, computeType(e), rows, cols, bytes);
+        String scaleName = name + DType.Q8_SCALE_SUFFIX;
+        if (cols % DType.Q8_BLOCK != 0) {
+            throw new CheckpointException(path, "I8 tensor '" + name + "' has " + cols + " columns; Q8_0 needs whole blocks of "
+                    + DType.Q8_BLOCK);
+        }
+        if (!scaleFile.contains(scaleName)) {
+            throw new CheckpointException(path, "I8 tensor '" + name + "' has no Q8_0 scales '" + scaleName + "'");
+        }
+        Entry s = scaleFile.entry(scaleName);
+        if (!s.dtype().equals("F16") || s.shape().length != 2 || s.shape()[0] != rows || s.shape()[1] != cols / DType.Q8_BLOCK) {
+            throw new CheckpointException(scaleFile.path, "Q8_0 scales '" + scaleName + "' are " + s.dtype() + " "
+                    + java.util.Arrays.toString(s.shape()) + ", expected F16 [" + rows + ", " + cols / DType.Q8_BLOCK + "]");
+        }
+        return new Matrix(name, DType.Q8_0, rows, cols, bytes, scaleFile.data.asSlice(s.begin(), s.end() - s.begin()));
     }
 
     /** A 1-D tensor of {@code length} elements, converted to float. */
@@ -347,7 +370,7 @@ public final class SafetensorsFile {
         DType t = DType.fromSafetensors(e.dtype());
         if (t == null) {
             throw new CheckpointException(path, "tensor '" + e.name() + "' has dtype " + e.dtype()
-                    + "; supported weight dtypes are F32, F16 and BF16");
+                    + "; supported weight dtypes are F32, F16 and BF16 (and I8 with Q8_0 scales for linear weights)");
         }
         return t;
     }

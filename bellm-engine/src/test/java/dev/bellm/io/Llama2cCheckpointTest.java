@@ -1,5 +1,6 @@
 package dev.bellm.io;
 
+import dev.bellm.SharedData;
 import dev.bellm.model.LayerWeights;
 import dev.bellm.model.ModelConfig;
 import dev.bellm.model.ModelWeights;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+@SharedData
 class Llama2cCheckpointTest {
     @TempDir
     Path tmp;

@@ -1,5 +1,7 @@
 package dev.bellm.io;
 
+import dev.bellm.SharedData;
+
 import dev.bellm.tokenizer.Llama2cTokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * {@link CheckpointException} naming the file and the field, never tensors read a byte off, NaN output or an
  * allocation sized by a corrupt number.
  */
+@SharedData
 class StrictLoadingTest {
     /** A header whose JSON is 61 bytes, so the format pads it with 3 spaces to 64. */
     private static final String HEADER_JSON = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]}}    ";

@@ -87,7 +87,8 @@ public final class Trainer {
         this.weights = LoraInit.attach(base, options.loraTargets, options.loraRank, options.loraAlpha, options.rsLora, options.seed);
         this.transformer = new Transformer(weights, kernels);
         Embedder.Builder b = Embedder.builder().model(weights, tokenizer).kernels(kernels).pooling(options.pooling)
-                .prompt(options.prompt).maxTokens(options.maxLength).truncation(Embedder.Truncation.KEEP_START);
+                .prompt(options.prompt).maxTokens(options.maxLength).truncation(Embedder.Truncation.KEEP_START)
+                .reusePromptPrefix(false); // the adapters change in place: a prefix computed now would go stale
         if (options.bidirectionalFrom != null) b.bidirectionalFrom(options.bidirectionalFrom);
         this.embedder = b.build();
         this.grads = new LoraGradients(weights);

@@ -1,5 +1,7 @@
 package dev.bellm.train;
 
+import dev.bellm.SharedData;
+
 import dev.bellm.Fixtures;
 import dev.bellm.embed.Pooling;
 import dev.bellm.io.ModelLoader;
@@ -23,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Training sets that cannot give a gradient, data errors that name file and line, and the output directory's lock. */
+@SharedData
 class TrainingReliabilityTest {
     private static final Path MODEL = Fixtures.path("tiny-llama");
 
