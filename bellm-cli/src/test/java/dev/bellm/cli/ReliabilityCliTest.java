@@ -36,7 +36,7 @@ class ReliabilityCliTest {
         CliTestSupport.Run run = CliTestSupport.run("embed", "--model", Fixtures.path("tiny-llama").toString(), "--input",
                 input.toString(), "--output", dir.resolve("out.jsonl").toString());
         assertEquals(2, run.exitCode(), run.err());
-        assertTrue(run.err().contains(input + ":2: not valid UTF-8 (byte 0xE9 at byte column 4)"), run.err());
+        assertTrue(run.err().contains(input + " line 2: not valid UTF-8 (byte 0xE9 at byte column 4)"), run.err());
         assertFalse(Files.exists(dir.resolve("out.jsonl")));
     }
 
@@ -48,7 +48,7 @@ class ReliabilityCliTest {
             CliTestSupport.Run run = CliTestSupport.run("embed", "--model", Fixtures.path("tiny-llama").toString(), "--input", "-",
                     "--output", dir.resolve("out.jsonl").toString());
             assertEquals(2, run.exitCode(), run.err());
-            assertTrue(run.err().contains("standard input:2: not valid UTF-8"), run.err());
+            assertTrue(run.err().contains("standard input line 2: not valid UTF-8"), run.err());
         } finally {
             System.setIn(stdin);
         }
