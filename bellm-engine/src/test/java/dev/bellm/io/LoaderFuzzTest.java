@@ -1,6 +1,7 @@
 package dev.bellm.io;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.bellm.SharedData;
 import dev.bellm.kernels.Kernels;
 import dev.bellm.kernels.VectorKernels;
 import dev.bellm.model.Batch;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code src/test/resources/dev/bellm/io/LoaderFuzzTestInputs/<target>/}, which holds the issue's crash reproductions.
  * With {@code JAZZER_FUZZ=1} one target is fuzzed: see docs/RELIABILITY.md for the commands.
  */
+@SharedData
 class LoaderFuzzTest {
     /** One scratch directory per JVM: the fuzzed bytes are written to files there, as a user's files would be. */
     /** Bounds of one fuzzing run (JAZZER_FUZZ=1), whichever comes first; regression runs only replay the corpus. */
