@@ -2,6 +2,7 @@ package dev.bellm.cli;
 
 import dev.bellm.SharedData;
 import dev.bellm.Fixtures;
+import dev.bellm.SharedData;
 import dev.bellm.io.SafetensorsFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +39,7 @@ class ReliabilityCliTest {
         CliTestSupport.Run run = CliTestSupport.run("embed", "--model", Fixtures.path("tiny-llama").toString(), "--input",
                 input.toString(), "--output", dir.resolve("out.jsonl").toString());
         assertEquals(2, run.exitCode(), run.err());
-        assertTrue(run.err().contains(input + ":2: not valid UTF-8 (byte 0xE9 at byte column 4)"), run.err());
+        assertTrue(run.err().contains(input + " line 2: not valid UTF-8 (byte 0xE9 at byte column 4)"), run.err());
         assertFalse(Files.exists(dir.resolve("out.jsonl")));
     }
 
@@ -50,7 +51,7 @@ class ReliabilityCliTest {
             CliTestSupport.Run run = CliTestSupport.run("embed", "--model", Fixtures.path("tiny-llama").toString(), "--input", "-",
                     "--output", dir.resolve("out.jsonl").toString());
             assertEquals(2, run.exitCode(), run.err());
-            assertTrue(run.err().contains("standard input:2: not valid UTF-8"), run.err());
+            assertTrue(run.err().contains("standard input line 2: not valid UTF-8"), run.err());
         } finally {
             System.setIn(stdin);
         }

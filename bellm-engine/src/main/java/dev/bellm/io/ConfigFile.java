@@ -1,7 +1,10 @@
 package dev.bellm.io;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,7 +17,9 @@ import java.nio.file.Path;
  * A field that is absent and one that is JSON {@code null} mean the same: "use the default".
  */
 final class ConfigFile {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** As Python's json.load: trailing data after the object is an error; a key given twice is one too (not the last wins). */
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
     private final Path path;
     private final JsonNode object;
@@ -30,9 +35,18 @@ final class ConfigFile {
         if (!Files.isRegularFile(path)) {
             throw new CheckpointException(path, "no such file");
         }
+        try {
+            return parse(path, Files.readAllBytes(path));
+        } catch (IOException e) {
+            throw new CheckpointException(path, "cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** The config whose bytes are {@code json}, {@code path} naming it in errors. */
+    static ConfigFile parse(Path path, byte[] json) {
         JsonNode root;
         try {
-            root = JSON.readTree(path.toFile());
+            root = JSON.readTree(json);
         } catch (IOException e) {
             throw new CheckpointException(path, "not valid JSON: " + e.getMessage(), e);
         }

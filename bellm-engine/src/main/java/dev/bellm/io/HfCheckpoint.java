@@ -44,7 +44,11 @@ public final class HfCheckpoint {
 
     /** Reads and validates {@code dir/config.json}. */
     public static ModelConfig readConfig(Path dir) {
-        ConfigFile cfg = ConfigFile.read(configFile(dir));
+        return config(ConfigFile.read(configFile(dir)));
+    }
+
+    /** The model config that {@code cfg} describes, validated. */
+    static ModelConfig config(ConfigFile cfg) {
         ModelFamily family = modelType(cfg);
         String activation = cfg.stringOr("hidden_act", "silu");
         if (!activation.equals("silu") && !activation.equals("swish")) {

@@ -69,6 +69,15 @@ public final class PeftAdapter {
                     + " and " + WEIGHTS_FILE);
         }
         ConfigFile cfg = ConfigFile.read(dir.resolve(CONFIG_FILE));
+        Path weightsFile = dir.resolve(WEIGHTS_FILE);
+        if (!Files.isRegularFile(weightsFile) && Files.isRegularFile(dir.resolve("adapter_model.bin"))) {
+            throw ModelLoader.pickledRefusal(dir.resolve("adapter_model.bin"));
+        }
+        return load(cfg, () -> SafetensorsFile.open(weightsFile));
+    }
+
+    /** The adapter that config {@code cfg} describes, its weights opened (only once the config is valid) by {@code weights}. */
+    static PeftAdapter load(ConfigFile cfg, java.util.function.Supplier<SafetensorsFile> weights) {
         String peftType = cfg.requireString("peft_type");
         if (!peftType.equals("LORA")) {
             throw cfg.error("peft_type", "is '" + peftType + "'; bellm applies LORA adapters only");
@@ -101,13 +110,9 @@ public final class PeftAdapter {
         }
         Predicate<String> targets = targetModules(cfg).and(layersToTransform(cfg));
 
-        Path weightsFile = dir.resolve(WEIGHTS_FILE);
-        if (!Files.isRegularFile(weightsFile) && Files.isRegularFile(dir.resolve("adapter_model.bin"))) {
-            throw ModelLoader.pickledRefusal(dir.resolve("adapter_model.bin"));
-        }
-        SafetensorsFile file = SafetensorsFile.open(weightsFile);
+        SafetensorsFile file = weights.get();
         Map<String, Lora> loras = readLoras(file, rank, scale, targets, cfg.path());
-        return new PeftAdapter(weightsFile, rank, alpha, rsLora, targets, loras);
+        return new PeftAdapter(file.path(), rank, alpha, rsLora, targets, loras);
     }
 
     /** PEFT's target_modules: a list of module-name suffixes, "all-linear", or one regex matched against the whole name. */

@@ -40,6 +40,7 @@ public final class SafetensorsFile {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Reads headers: a key given twice is an error, not silently the last one. */
     private static final ObjectMapper STRICT_JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long WRITE_SLICE_BYTES = 64L << 20;
@@ -106,31 +107,29 @@ public final class SafetensorsFile {
         }
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
-            if (size < 8) {
-                throw new CheckpointException(path, "truncated: " + size + " bytes, a safetensors file starts with an 8-byte header length");
-            }
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            ch.read(lenBuf, 0);
-            long headerLen = lenBuf.flip().getLong();
-            if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || 8 + headerLen > size) {
-                throw new CheckpointException(path, "header length " + headerLen + " does not fit a file of " + size
-                        + " bytes (truncated or not a safetensors file)");
-            }
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
-            while (headerBuf.hasRemaining() && ch.read(headerBuf, 8 + headerBuf.position()) > 0) {
-                // read the whole header
-            }
-            long dataStart = 8 + headerLen;
-            long dataLen = size - dataStart;
-            Header header = parseHeader(path, headerBuf.array(), dataLen);
-            Map<String, Entry> entries = header.entries();
-            Map<String, String> metadata = header.metadata();
-            MemorySegment mapped = dataLen == 0 ? MemorySegment.NULL
-                    : ch.map(FileChannel.MapMode.READ_ONLY, dataStart, dataLen, Arena.ofAuto());
-            return new SafetensorsFile(path, mapped, Collections.unmodifiableMap(entries), Collections.unmodifiableMap(metadata));
+            return read(path, size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, Arena.ofAuto()));
         } catch (IOException e) {
             throw new CheckpointException(path, "cannot read: " + e.getMessage(), e);
         }
+    }
+
+    /** The safetensors file whose bytes are {@code file} (mapped, or in memory), {@code path} naming it in errors. */
+    static SafetensorsFile read(Path path, MemorySegment file) {
+        long size = file.byteSize();
+        if (size < 8) {
+            throw new CheckpointException(path, "truncated: " + size + " bytes, a safetensors file starts with an 8-byte header length");
+        }
+        long headerLen = file.get(U64, 0);
+        if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || 8 + headerLen > size) {
+            throw new CheckpointException(path, "header length " + headerLen + " does not fit a file of " + size
+                    + " bytes (truncated or not a safetensors file)");
+        }
+        byte[] headerBytes = file.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
+        long dataStart = 8 + headerLen;
+        long dataLen = size - dataStart;
+        Header header = parseHeader(path, headerBytes, dataLen);
+        MemorySegment data = dataLen == 0 ? MemorySegment.NULL : file.asSlice(dataStart, dataLen);
+        return new SafetensorsFile(path, data, header.entries(), header.metadata());
     }
 
     /** The tensors and string metadata of a header, in header order. */

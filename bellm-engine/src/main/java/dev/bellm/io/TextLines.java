@@ -38,24 +38,52 @@ public final class TextLines {
 
     /** The lines of {@code in} (not closed), {@code source} naming it in errors ("standard input", a file). */
     public static List<String> read(InputStream in, String source) throws IOException {
-        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        Reader reader = new Reader(in, source);
         List<String> lines = new ArrayList<>();
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        InputStream buffered = new BufferedInputStream(in, 1 << 16);
-        boolean pending = false;
-        for (int b; (b = buffered.read()) != -1; ) {
-            if (b == '\n') {
-                lines.add(decode(utf8, line, source, lines.size() + 1));
-                line.reset();
-                pending = false;
-            } else {
-                line.write(b);
-                pending = true;
-            }
-        }
-        if (pending) lines.add(decode(utf8, line, source, lines.size() + 1));
+        for (String line; (line = reader.next()) != null; ) lines.add(line);
         return lines;
+    }
+
+    /**
+     * Reads one line at a time, decoding each line on its own, so a bad byte is reported with the line it is on (a
+     * decoding {@code BufferedReader} decodes ahead and would blame the line it was reading when its buffer filled).
+     */
+    public static final class Reader implements java.io.Closeable {
+        private final InputStream in;
+        private final String source;
+        private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+        private int lineNumber;
+
+        /** {@code in} is buffered here (and closed only by {@link #close}); {@code source} names it in errors. */
+        public Reader(InputStream in, String source) {
+            this.in = new BufferedInputStream(in, 1 << 16);
+            this.source = source;
+        }
+
+        /** The next line without its terminator, or null at the end of the input. */
+        public String next() throws IOException {
+            line.reset();
+            boolean any = false;
+            for (int b; (b = in.read()) != -1; ) {
+                if (b == '\n') return decode(utf8, line, source, ++lineNumber);
+                line.write(b);
+                any = true;
+            }
+            return any ? decode(utf8, line, source, ++lineNumber) : null;
+        }
+
+        /** Closes the underlying stream. */
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+
+        /** Whether bytes can be read without blocking (for a pipe: a next line may be there). */
+        public boolean ready() throws IOException {
+            return in.available() > 0;
+        }
     }
 
     private static String decode(CharsetDecoder utf8, ByteArrayOutputStream line, String source, int lineNumber) {

@@ -63,7 +63,12 @@ public final class Llama2cTokenizer implements Tokenizer {
     }
 
     public static Llama2cTokenizer load(Path file) {
-        ByteBuffer in = ByteBuffer.wrap(readAll(file)).order(ByteOrder.LITTLE_ENDIAN);
+        return parse(file, readAll(file));
+    }
+
+    /** The tokenizer whose file content is {@code bytes}, {@code file} naming it in errors. */
+    public static Llama2cTokenizer parse(Path file, byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (in.remaining() < Integer.BYTES) {
             throw new CheckpointException(file, "truncated: " + in.remaining() + " bytes, a llama2.c tokenizer starts with an"
                     + " int32 max_token_length");

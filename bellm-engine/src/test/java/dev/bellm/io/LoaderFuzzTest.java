@@ -1,6 +1,7 @@
 package dev.bellm.io;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.bellm.SharedData;
 import dev.bellm.kernels.Kernels;
 import dev.bellm.kernels.VectorKernels;
 import dev.bellm.model.Batch;
@@ -10,6 +11,7 @@ import dev.bellm.tokenizer.Llama2cTokenizer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -27,8 +29,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code src/test/resources/dev/bellm/io/LoaderFuzzTestInputs/<target>/}, which holds the issue's crash reproductions.
  * With {@code JAZZER_FUZZ=1} one target is fuzzed: see docs/RELIABILITY.md for the commands.
  */
+@SharedData
 class LoaderFuzzTest {
     /** One scratch directory per JVM: the fuzzed bytes are written to files there, as a user's files would be. */
+    /** Bounds of one fuzzing run (JAZZER_FUZZ=1), whichever comes first; regression runs only replay the corpus. */
+    private static final String FUZZ_DURATION = "7m";
+    private static final long FUZZ_EXECUTIONS = 100_000;
     private static final Path SCRATCH = scratch();
     private static final Kernels KERNELS = new VectorKernels(1);
     private static ModelWeights tinyLlama;
@@ -63,23 +69,33 @@ class LoaderFuzzTest {
         return dir;
     }
 
+    private static SafetensorsFile loraWeights;
+
+    private static synchronized SafetensorsFile loraWeights() {
+        if (loraWeights == null) loraWeights = SafetensorsFile.open(DataDirectory.resolve("fixtures/tiny-llama-lora/adapter_model.safetensors"));
+        return loraWeights;
+    }
+
     private static synchronized ModelWeights tinyLlama() {
         if (tinyLlama == null) tinyLlama = HfCheckpoint.load(DataDirectory.resolve("fixtures/tiny-llama"));
         return tinyLlama;
     }
 
-    /** The one exception a malformed file may raise, and it names the file. */
-    private static void expectedOnly(CheckpointException e, Path file) {
-        assertTrue(e.getMessage().contains(file.getFileName().toString()) || e.getMessage().contains(file.getParent().toString()),
-                () -> "the error does not name the file: " + e.getMessage());
+    /** The one exception a malformed file may raise, and it names the file (one of {@code files}). */
+    private static void expectedOnly(CheckpointException e, Path... files) {
+        for (Path file : files) {
+            if (e.getMessage().contains(file.getFileName().toString()) || e.getMessage().contains(file.getParent().toString())) return;
+        }
+        throw new AssertionError("the error does not name the file: " + e.getMessage(), e);
     }
 
-    @FuzzTest(maxDuration = "5m")
-    void safetensorsFile(byte[] bytes) throws IOException {
-        Path file = directory("safetensors", "fuzz.safetensors", bytes, null).resolve("fuzz.safetensors");
+    @FuzzTest(maxDuration = FUZZ_DURATION, maxExecutions = FUZZ_EXECUTIONS)
+    void safetensorsFile(byte[] bytes) {
+        // the bytes as SafetensorsFile.open sees a mapped file (open maps the file and calls read)
+        Path file = SCRATCH.resolve("fuzz.safetensors");
         SafetensorsFile st;
         try {
-            st = SafetensorsFile.open(file);
+            st = SafetensorsFile.read(file, MemorySegment.ofArray(bytes));
         } catch (CheckpointException e) {
             expectedOnly(e, file);
             return;
@@ -98,9 +114,16 @@ class LoaderFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = FUZZ_DURATION, maxExecutions = FUZZ_EXECUTIONS)
     void configJson(byte[] bytes) throws IOException {
-        // the tiny-llama weights beside a fuzzed config: only a config that describes them may load, and then it runs
+        Path config = SCRATCH.resolve("config").resolve(HfCheckpoint.CONFIG_FILE);
+        try {
+            HfCheckpoint.config(ConfigFile.parse(config, bytes));
+        } catch (CheckpointException e) {
+            expectedOnly(e, config);
+            return;
+        }
+        // a valid config: beside the tiny-llama weights, only one that describes them may load, and then it runs
         Path dir = directory("config", HfCheckpoint.CONFIG_FILE, bytes, "tiny-llama/model.safetensors");
         ModelWeights weights;
         try {
@@ -114,14 +137,15 @@ class LoaderFuzzTest {
         assertTrue(hidden.length == 3 * weights.config().hiddenSize());
     }
 
-    @FuzzTest(maxDuration = "5m")
-    void adapterConfig(byte[] bytes) throws IOException {
-        Path dir = directory("adapter", PeftAdapter.CONFIG_FILE, bytes, "tiny-llama-lora/adapter_model.safetensors");
+    @FuzzTest(maxDuration = FUZZ_DURATION, maxExecutions = FUZZ_EXECUTIONS)
+    void adapterConfig(byte[] bytes) {
+        // a fuzzed adapter_config.json over the tiny-llama-lora weights, applied to tiny-llama
+        Path config = SCRATCH.resolve("adapter").resolve(PeftAdapter.CONFIG_FILE);
         ModelWeights adapted;
         try {
-            adapted = PeftAdapter.load(dir).apply(tinyLlama());
+            adapted = PeftAdapter.load(ConfigFile.parse(config, bytes), LoaderFuzzTest::loraWeights).apply(tinyLlama());
         } catch (CheckpointException e) {
-            expectedOnly(e, dir.resolve(PeftAdapter.CONFIG_FILE));
+            expectedOnly(e, config, loraWeights().path()); // a config that does not fit the weights names them
             return;
         }
         // an adapter that loads has a sane scale: its output stays finite
@@ -129,12 +153,12 @@ class LoaderFuzzTest {
         for (float v : hidden) assertTrue(Float.isFinite(v), "non-finite hidden state from an accepted adapter");
     }
 
-    @FuzzTest(maxDuration = "5m")
-    void llama2cTokenizer(byte[] bytes) throws IOException {
-        Path file = directory("tokenizer", "tok512.bin", bytes, null).resolve("tok512.bin");
+    @FuzzTest(maxDuration = FUZZ_DURATION, maxExecutions = FUZZ_EXECUTIONS)
+    void llama2cTokenizer(byte[] bytes) {
+        Path file = SCRATCH.resolve("tok512.bin");
         Llama2cTokenizer tokenizer;
         try {
-            tokenizer = Llama2cTokenizer.load(file);
+            tokenizer = Llama2cTokenizer.parse(file, bytes);
             tokenizer.checkFits(512, file); // stories260K's vocab_size: a truncated tok512.bin is refused here
         } catch (CheckpointException e) {
             expectedOnly(e, file);

@@ -7,9 +7,8 @@ import dev.bellm.train.data.TrainingData;
 import dev.bellm.train.data.TrainingDataException;
 import dev.bellm.train.loss.AngleObjective;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -22,28 +21,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (and line). Without {@code JAZZER_FUZZ} it replays {@code TrainingDataFuzzTestInputs/jsonLines/}.
  */
 class TrainingDataFuzzTest {
-    private static final Path FILE = scratchFile();
+    /** Bounds of one fuzzing run (JAZZER_FUZZ=1), whichever comes first; regression runs only replay the corpus. */
+    private static final String FUZZ_DURATION = "7m";
+    private static final long FUZZ_EXECUTIONS = 100_000;
+    /** The name errors give the fuzzed bytes; nothing is written there. */
+    private static final Path FILE = Path.of("fuzz", "train.jsonl");
 
-    private static Path scratchFile() {
-        try {
-            Path dir = Files.createTempDirectory("bellm-fuzz");
-            Path file = dir.resolve("train.jsonl");
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                file.toFile().delete();
-                dir.toFile().delete();
-            }));
-            return file;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = FUZZ_DURATION, maxExecutions = FUZZ_EXECUTIONS)
     void jsonLines(byte[] bytes) throws IOException {
-        Files.write(FILE, bytes);
         List<Example> examples;
         try {
-            examples = TrainingData.read(FILE);
+            examples = TrainingData.read(new ByteArrayInputStream(bytes), FILE); // as read(FILE) reads the file's bytes
             for (AngleObjective o : List.of(AngleObjective.defaults(), AngleObjective.defaults().withWeights(1, 0, 1))) {
                 try {
                     TrainingSetCheck.requireTrainable(examples, o);

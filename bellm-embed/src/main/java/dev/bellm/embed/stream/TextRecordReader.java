@@ -3,15 +3,11 @@ package dev.bellm.embed.stream;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bellm.io.TextLines;
 
-import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -36,15 +32,14 @@ public final class TextRecordReader implements Closeable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final BufferedReader in;
+    private final TextLines.Reader in;
     private final String source;
     private final Format format;
     private long line;
 
     public TextRecordReader(InputStream in, String source, Format format) {
-        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        this.in = new BufferedReader(new InputStreamReader(in, decoder), 1 << 16);
+        // each line decoded on its own, so a bad byte is blamed on its own line (TextLines: strict UTF-8)
+        this.in = new TextLines.Reader(in, source);
         this.source = source;
         this.format = Objects.requireNonNull(format);
     }
@@ -53,9 +48,9 @@ public final class TextRecordReader implements Closeable {
     public TextRecord next() throws IOException {
         String text;
         try {
-            text = in.readLine();
-        } catch (CharacterCodingException e) {
-            throw new InputFormatException(source, line + 1, "not valid UTF-8");
+            text = in.next();
+        } catch (IllegalArgumentException e) { // "SOURCE:LINE: not valid UTF-8 (byte ... at byte column ...)"
+            throw new InputFormatException(source, line + 1, e.getMessage().substring(e.getMessage().indexOf(": not valid") + 2));
         }
         if (text == null) return null;
         line++;

@@ -11,6 +11,7 @@ import dev.bellm.io.AtomicFiles;
 import dev.bellm.io.TextLines;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -73,13 +74,20 @@ public final class TrainingData {
             NoSuchFileException e = new NoSuchFileException(jsonl.toString());
             throw new UncheckedIOException("cannot read training data " + jsonl + ": " + e, e);
         }
+        try (InputStream in = Files.newInputStream(jsonl)) {
+            return read(in, jsonl);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read training data " + jsonl + ": " + e, e);
+        }
+    }
+
+    /** As {@link #read(Path)}, from a stream of the file's bytes (not closed); {@code jsonl} names it in errors. */
+    public static List<Example> read(InputStream bytes, Path jsonl) throws IOException {
         List<String> lines;
         try {
-            lines = TextLines.read(jsonl); // strict UTF-8: a bad byte names the file and line
+            lines = TextLines.read(bytes, jsonl.toString()); // strict UTF-8: a bad byte names the file and line
         } catch (IllegalArgumentException e) {
             throw new TrainingDataException(e.getMessage(), e);
-        } catch (UncheckedIOException e) {
-            throw new UncheckedIOException("cannot read training data " + jsonl + ": " + e.getCause(), e.getCause());
         }
         List<Example> examples = new ArrayList<>();
         List<Integer> lineNumbers = new ArrayList<>();
