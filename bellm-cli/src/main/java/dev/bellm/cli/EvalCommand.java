@@ -4,6 +4,9 @@ import dev.bellm.embed.Embedder;
 import dev.bellm.eval.EvalResults;
 import dev.bellm.eval.ResultsJson;
 import dev.bellm.eval.ResultsTable;
+import dev.bellm.eval.RetrievalEvaluator;
+import dev.bellm.eval.RetrievalOptions;
+import dev.bellm.eval.RetrievalTask;
 import dev.bellm.eval.StsEvaluator;
 import dev.bellm.eval.StsOptions;
 import dev.bellm.eval.StsTask;
@@ -24,18 +27,20 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Evaluate an encoder on the SentEval STS and transfer tasks.",
-                "STS12-16, STS-B, SICK-R (Spearman x100 of cosine similarity) and the transfer probes (MR, CR, SUBJ, MPQA,",
-                "SST2, TREC, MRPC). Prints the paper-style table, writes JSON."},
+        description = {"Evaluate an encoder on the SentEval STS, transfer and retrieval tasks.",
+                "STS12-16, STS-B, SICK-R (Spearman x100 of cosine similarity), the transfer probes (MR, CR, SUBJ, MPQA,",
+                "SST2, TREC, MRPC) and retrieval on entailment pairs (SNLI and SICK test: nDCG@10, MRR@10, Recall@100).",
+                "Prints the paper-style table, writes JSON."},
         footer = {"", "Examples:",
                 "  ./bellm eval --model ../shared/models/stories260K/stories260K.bin --pooling mean --output results.json",
-                "  ./bellm eval --model DIR --adapter out/adapter --bidirectional-from 30 --bellm-prompt --tasks stsb --split dev --output dev.json"})
+                "  ./bellm eval --model DIR --adapter out/adapter --bidirectional-from 30 --bellm-prompt --tasks stsb --split dev --output dev.json",
+                "  ./bellm eval --model ../shared/models/stories260K/stories260K.bin --pooling mean --tasks retrieval --output ir.json --mteb-dir mteb"})
 final class EvalCommand implements Callable<Integer> {
     @Mixin
     EmbeddingOptions options;
 
     @Option(names = "--tasks", paramLabel = "LIST", defaultValue = "sts",
-            description = "Comma-separated: sts12,sts13,sts14,sts15,sts16,stsb,sickr, mr,cr,subj,mpqa,sst2,trec,mrpc, or the groups sts, transfer, all. Default: ${DEFAULT-VALUE}.")
+            description = "Comma-separated: sts12,sts13,sts14,sts15,sts16,stsb,sickr, mr,cr,subj,mpqa,sst2,trec,mrpc, snli-ir,sick-ir, or the groups sts, transfer, retrieval, all. Default: ${DEFAULT-VALUE}.")
     String tasks;
 
     @Option(names = "--split", paramLabel = "test|dev", defaultValue = "test", description = "STS-B split. Default: ${DEFAULT-VALUE}.")
@@ -48,7 +53,7 @@ final class EvalCommand implements Callable<Integer> {
     Path data;
 
     @Option(names = "--output", required = true, paramLabel = "FILE.json",
-            description = "Results JSON (written atomically); with both STS and transfer tasks, the transfer results go to FILE.transfer.json.")
+            description = "Results JSON (written atomically); with several groups, the first goes here and the others to FILE.transfer.json, FILE.retrieval.json.")
     Path output;
 
     @Option(names = "--mteb-dir", paramLabel = "DIR", description = "Also write MTEB-style per-task result files here.")
@@ -57,13 +62,16 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dataDir = (data != null ? data : DataDirectory.root()).resolve("data");
-        List<String> sts = new ArrayList<>(), transfer = new ArrayList<>();
+        List<String> sts = new ArrayList<>(), transfer = new ArrayList<>(), retrieval = new ArrayList<>();
         for (String raw : tasks.split(",")) {
             String t = raw.strip().toLowerCase(Locale.ROOT);
             if (t.isEmpty()) continue;
             if (t.equals("all")) {
                 sts.add("sts");
                 transfer.add("transfer");
+                retrieval.add("retrieval");
+            } else if (t.equals("retrieval") || RetrievalTask.parse("retrieval").stream().anyMatch(k -> k.cliName.equals(t))) {
+                retrieval.add(t);
             } else if (t.equals("sts") || StsTask.parse("sts").stream().anyMatch(k -> k.cliName.equals(t))) {
                 sts.add(t);
             } else {
@@ -72,21 +80,28 @@ final class EvalCommand implements Callable<Integer> {
         }
         Embedder embedder = options.builder().build();
         Map<String, Object> settings = settings(embedder);
-        List<EvalResults> parts = new ArrayList<>();
+        Map<String, EvalResults> parts = new LinkedHashMap<>();
         if (!sts.isEmpty()) {
             StsOptions o = new StsOptions(StsTask.parse(String.join(",", sts)), split, appendPeriod, StsOptions.DEFAULT_CHUNK_SIZE);
-            parts.add(run("STS", p -> new StsEvaluator(dataDir, o).evaluate(t -> embedder.embed(t).vectors(), modelName(), settings, p)));
+            parts.put("sts", run("STS", p -> new StsEvaluator(dataDir, o).evaluate(t -> embedder.embed(t).vectors(), modelName(), settings, p)));
         }
         if (!transfer.isEmpty()) {
             TransferOptions d = TransferOptions.defaults();
             TransferOptions o = new TransferOptions(TransferTask.parse(String.join(",", transfer)), d.probe(), appendPeriod, d.chunkSize());
-            parts.add(run("transfer", p -> new TransferEvaluator(dataDir, o).evaluate(t -> embedder.embed(t).vectors(), modelName(), settings, p)));
+            parts.put("transfer", run("transfer", p -> new TransferEvaluator(dataDir, o).evaluate(t -> embedder.embed(t).vectors(), modelName(), settings, p)));
         }
-        // STS and transfer each keep their own average: one averaged over both would mean nothing
-        for (int i = 0; i < parts.size(); i++) {
-            EvalResults r = parts.get(i);
+        if (!retrieval.isEmpty()) {
+            RetrievalOptions o = new RetrievalOptions(RetrievalTask.parse(String.join(",", retrieval)), appendPeriod,
+                    StsOptions.DEFAULT_CHUNK_SIZE);
+            parts.put("retrieval", run("retrieval", p -> new RetrievalEvaluator(dataDir, o).evaluate(t -> embedder.embed(t).vectors(), modelName(), settings, p)));
+        }
+        // each group keeps its own average: one averaged over Spearman, accuracy and nDCG would mean nothing
+        boolean first = true;
+        for (Map.Entry<String, EvalResults> part : parts.entrySet()) {
+            EvalResults r = part.getValue();
             System.out.println(ResultsTable.format(r));
-            Path file = i == 0 ? output : transferFile(output);
+            Path file = first ? output : siblingFile(output, part.getKey());
+            first = false;
             ResultsJson.write(file, r);
             if (mtebDir != null) ResultsJson.writeMteb(mtebDir, r);
             System.err.println("bellm eval: wrote " + file);
@@ -94,11 +109,11 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code results.json} → {@code results.transfer.json}, for the transfer half of an "all" run. */
-    static Path transferFile(Path output) {
+    /** {@code results.json} → {@code results.KIND.json}, for the second and later groups of a run. */
+    static Path siblingFile(Path output, String kind) {
         String name = output.getFileName().toString();
         int dot = name.lastIndexOf('.');
-        return output.resolveSibling(dot > 0 ? name.substring(0, dot) + ".transfer" + name.substring(dot) : name + ".transfer");
+        return output.resolveSibling(dot > 0 ? name.substring(0, dot) + "." + kind + name.substring(dot) : name + "." + kind);
     }
 
     private interface Run {

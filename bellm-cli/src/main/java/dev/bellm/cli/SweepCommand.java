@@ -1,6 +1,9 @@
 package dev.bellm.cli;
 
 import dev.bellm.embed.Pooling;
+import dev.bellm.eval.RetrievalEvaluator;
+import dev.bellm.eval.RetrievalOptions;
+import dev.bellm.eval.RetrievalTask;
 import dev.bellm.eval.StsEvaluator;
 import dev.bellm.eval.StsOptions;
 import dev.bellm.eval.StsTask;
@@ -66,7 +69,7 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "The folder holding data/. Default: the shared directory.")
     Path data;
     @Option(names = "--tasks", paramLabel = "LIST", defaultValue = "stsb",
-            description = "STS tasks whose mean Spearman x100 is the score: sts12..sts16, stsb, sickr, or sts for all seven. Default: ${DEFAULT-VALUE}.")
+            description = "Tasks whose mean is the score: STS tasks (Spearman x100: sts12..sts16, stsb, sickr, or sts for all seven) or retrieval tasks (nDCG@10 x100: snli-ir, sick-ir, or retrieval), not both. Default: ${DEFAULT-VALUE}.")
     String tasks;
     @Option(names = "--split", paramLabel = "dev|test", defaultValue = "dev", description = "STS-B split. Default: ${DEFAULT-VALUE}.")
     String split;
@@ -165,8 +168,18 @@ final class SweepCommand implements Callable<Integer> {
         return out;
     }
 
-    /** The mean Spearman x100 of the selected STS tasks (with a progress bar on a terminal). */
+    /** The mean Spearman x100 of the selected STS tasks, or the mean nDCG@10 x100 of the retrieval tasks (with a progress bar on a terminal). */
     private Sweep.Scorer scorer(Path dataDir) {
+        if (retrievalScored()) {
+            RetrievalEvaluator evaluator = new RetrievalEvaluator(dataDir.resolve("data"),
+                    new RetrievalOptions(RetrievalTask.parse(tasks), false, StsOptions.DEFAULT_CHUNK_SIZE));
+            String name = "mean nDCG@10 x100 of cosine retrieval on " + scoredOn();
+            return new Sweep.Scorer(name, embedder -> {
+                try (Progress.Lazy bar = Progress.lazy("score")) {
+                    return evaluator.evaluate(s -> embedder.embed(s).vectors(), model.toString(), Map.of(), bar::update).avg();
+                }
+            });
+        }
         List<StsTask> sts = StsTask.parse(tasks);
         StsEvaluator evaluator = new StsEvaluator(dataDir.resolve("data"), new StsOptions(sts, split, false, StsOptions.DEFAULT_CHUNK_SIZE));
         String name = "mean Spearman x100 of cosine similarity on " + scoredOn();
@@ -177,8 +190,17 @@ final class SweepCommand implements Callable<Integer> {
         });
     }
 
-    /** The STS tasks and splits scored, e.g. {@code stsb (dev)}. */
+    /** True when --tasks names retrieval tasks only (an STS name among them makes it an STS score, and a mix an error there). */
+    private boolean retrievalScored() {
+        List<String> names = java.util.Arrays.stream(tasks.split(",")).map(t -> t.strip().toLowerCase(java.util.Locale.ROOT))
+                .filter(t -> !t.isEmpty()).toList();
+        return !names.isEmpty() && names.stream().allMatch(t -> t.equals("retrieval")
+                || java.util.Arrays.stream(RetrievalTask.values()).anyMatch(r -> r.cliName.equals(t)));
+    }
+
+    /** The tasks and splits scored, e.g. {@code stsb (dev)}. */
     private String scoredOn() {
+        if (retrievalScored()) return RetrievalTask.parse(tasks).stream().map(t -> t.cliName + " (" + t.split + ")").collect(Collectors.joining(", "));
         return StsTask.parse(tasks).stream().map(t -> t.cliName + (t == StsTask.STSB ? " (" + split + ")" : " (test)"))
                 .collect(Collectors.joining(", "));
     }

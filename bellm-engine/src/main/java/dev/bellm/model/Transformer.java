@@ -68,6 +68,161 @@ public final class Transformer {
         return hidden;
     }
 
+    // ---------------------------------------------------------------- shared prompt prefixes
+
+    /**
+     * The states of a fixed prompt prefix (e.g. the tokens of an embedding prompt before the text), computed once:
+     * in every causal layer below {@code bidirectionalFrom} they are the same whatever follows, so their keys and
+     * values can serve every sequence that starts with them. Layers from {@code bidirectionalFrom} on see the whole
+     * sequence both ways, so there the prefix is recomputed with each sequence, from its states entering the first
+     * bidirectional layer (kept here). Immutable; safe to share between threads.
+     */
+    public static final class PromptPrefix {
+        private final int[] tokens;
+        private final int bidirectionalFrom;
+        /** Layers [0, causalLayers) reuse the prefix's keys and values. */
+        private final int causalLayers;
+        private final float[][] keys, values;
+        /** The prefix's states entering layer causalLayers; for an all-causal model, its final-norm states. */
+        private final float[] boundary;
+
+        private PromptPrefix(int[] tokens, int bidirectionalFrom, int causalLayers, float[][] keys, float[][] values, float[] boundary) {
+            this.tokens = tokens;
+            this.bidirectionalFrom = bidirectionalFrom;
+            this.causalLayers = causalLayers;
+            this.keys = keys;
+            this.values = values;
+            this.boundary = boundary;
+        }
+
+        public int length() {
+            return tokens.length;
+        }
+
+        public int[] tokens() {
+            return tokens.clone();
+        }
+
+        public int bidirectionalFrom() {
+            return bidirectionalFrom;
+        }
+
+        /** Whether {@code sequence} starts with this prefix and has at least one token after it. */
+        public boolean prefixes(int[] sequence) {
+            return sequence.length > tokens.length && Arrays.equals(sequence, 0, tokens.length, tokens, 0, tokens.length);
+        }
+    }
+
+    /** Runs {@code tokens} alone through the causal layers below {@code bidirectionalFrom} and keeps what reuse needs. */
+    public PromptPrefix prefix(int[] tokens, int bidirectionalFrom) {
+        checkBidirectionalFrom(bidirectionalFrom);
+        if (tokens.length == 0) throw new IllegalArgumentException("a prompt prefix needs at least one token");
+        int layers = config.numLayers(), causal = Math.min(bidirectionalFrom, layers), p = tokens.length;
+        Batch batch = Batch.of(tokens);
+        Activations a = new Activations(p, false);
+        embed(tokens, a.x);
+        float[][] keys = new float[causal][], values = new float[causal][];
+        for (int l = 0; l < causal; l++) {
+            layerForward(l, batch, false, a, null, null);
+            keys[l] = Arrays.copyOf(a.k, p * config.kvDim());
+            values[l] = Arrays.copyOf(a.v, p * config.kvDim());
+            float[] next = a.out;
+            a.out = a.x;
+            a.x = next;
+        }
+        float[] boundary = a.x.clone();
+        if (causal == layers) {
+            boundary = new float[p * config.hiddenSize()];
+            Ops.rmsnormForward(a.x, weights.norm(), (float) config.rmsNormEps(), 0, p, config.hiddenSize(), boundary, null);
+        }
+        return new PromptPrefix(tokens.clone(), bidirectionalFrom, causal, keys, values, boundary);
+    }
+
+    /**
+     * Final-norm hidden states of every sequence {@code prefix + suffixes[s]}, {@code [Σ (P + len_s), hidden]}, the same
+     * bits as {@link #hiddenStates(Batch, int)} on the prefixed sequences with the prefix's {@code bidirectionalFrom}
+     * (with kernels whose rows are batch-invariant bit for bit, as {@code VectorKernels}' are). The causal layers run
+     * only the suffix tokens, attending to the prefix's cached keys and values.
+     */
+    public float[] hiddenStates(Batch suffixes, PromptPrefix prefix) {
+        int p = prefix.length(), h = config.hiddenSize(), layers = config.numLayers();
+        Activations a = new Activations(suffixes.tokenCount(), false);
+        embed(suffixes.tokens(), a.x);
+        for (int l = 0; l < prefix.causalLayers; l++) {
+            layerForward(l, suffixes, false, a, null, null, prefix);
+            float[] next = a.out;
+            a.out = a.x;
+            a.x = next;
+        }
+        int[][] full = new int[suffixes.size()][];
+        for (int s = 0; s < suffixes.size(); s++) {
+            full[s] = new int[p + suffixes.length(s)];
+            System.arraycopy(prefix.tokens, 0, full[s], 0, p);
+            System.arraycopy(suffixes.tokens(), suffixes.offsets()[s], full[s], p, suffixes.length(s));
+        }
+        Batch batch = Batch.of(full);
+        float[] suffixStates = a.x;
+        if (prefix.causalLayers == layers) {
+            float[] normed = new float[suffixes.tokenCount() * h];
+            Ops.rmsnormForward(suffixStates, weights.norm(), (float) config.rmsNormEps(), 0, suffixes.tokenCount(), h, normed, null);
+            return interleave(prefix.boundary, normed, suffixes, batch);
+        }
+        Activations b = new Activations(batch.tokenCount(), false);
+        System.arraycopy(interleave(prefix.boundary, suffixStates, suffixes, batch), 0, b.x, 0, batch.tokenCount() * h);
+        for (int l = prefix.causalLayers; l < layers; l++) {
+            layerForward(l, batch, l >= prefix.bidirectionalFrom, b, null, null);
+            float[] next = b.out;
+            b.out = b.x;
+            b.x = next;
+        }
+        float[] hidden = new float[batch.tokenCount() * h];
+        Ops.rmsnormForward(b.x, weights.norm(), (float) config.rmsNormEps(), 0, batch.tokenCount(), h, hidden, null);
+        return hidden;
+    }
+
+    /** Rows of each prefixed sequence: the P prefix rows, then that sequence's suffix rows. */
+    private float[] interleave(float[] prefixRows, float[] suffixRows, Batch suffixes, Batch full) {
+        int h = config.hiddenSize(), p = full.length(0) - suffixes.length(0);
+        float[] out = new float[full.tokenCount() * h];
+        for (int s = 0; s < suffixes.size(); s++) {
+            System.arraycopy(prefixRows, 0, out, full.offsets()[s] * h, p * h);
+            System.arraycopy(suffixRows, suffixes.offsets()[s] * h, out, (full.offsets()[s] + p) * h, suffixes.length(s) * h);
+        }
+        return out;
+    }
+
+    /**
+     * Causal attention of suffix tokens that follow the prefix: query i of sequence s (position P + i) sees the P prefix
+     * keys and the suffix keys up to itself. Keys and values are laid out as the uncached pass lays out the whole
+     * sequence's, so every score and sum runs the same operations in the same order.
+     */
+    private void attentionAfterPrefix(int layer, Batch batch, Activations a, PromptPrefix prefix) {
+        int hd = config.headDim(), kvd = config.kvDim(), qd = config.qDim(), p = prefix.length();
+        int group = config.numHeads() / config.numKvHeads();
+        float scale = (float) (1 / Math.sqrt(hd));
+        float[] pk = prefix.keys[layer], pv = prefix.values[layer];
+        kernels.parallelFor(batch.size() * config.numKvHeads(), task -> {
+            int s = task / config.numKvHeads(), g = task % config.numKvHeads();
+            int t0 = batch.offsets()[s], len = batch.length(s), totalKeys = p + len, width = VectorMath.padded(totalKeys);
+            float[] kt = new float[hd * width], vs = new float[totalKeys * hd];
+            for (int j = 0; j < totalKeys; j++) {
+                float[] k = j < p ? pk : a.k, v = j < p ? pv : a.v;
+                int o = (j < p ? j : t0 + j - p) * kvd + g * hd;
+                for (int c = 0; c < hd; c++) kt[c * width + j] = k[o + c];
+                System.arraycopy(v, o, vs, j * hd, hd);
+            }
+            float[] probs = new float[width];
+            for (int head = g * group; head < (g + 1) * group; head++) {
+                for (int i = 0; i < len; i++) {
+                    int qo = (t0 + i) * qd + head * hd, nKeys = p + i + 1;
+                    VectorMath.scores(a.q, qo, scale, kt, width, hd, probs, nKeys);
+                    VectorMath.softmax(probs, nKeys);
+                    VectorMath.weightedSum(probs, nKeys, vs, 0, hd, hd, a.attOut, qo);
+                }
+            }
+        });
+    }
+
     // ---------------------------------------------------------------- generation
 
     public KvCache newCache(int capacity) {
@@ -135,11 +290,30 @@ public final class Transformer {
 
     /** Forward pass for training: returns the final-norm hidden states and remembers what {@link #backward} needs. */
     public TrainingPass trainingForward(Batch batch, int bidirectionalFrom, LoraDropout dropout, float[] hiddenOut) {
+        return trainingForward(batch, inputEmbeddings(batch.tokens()), bidirectionalFrom, dropout, hiddenOut);
+    }
+
+    /** The embedding-table rows of {@code tokens}, [tokens, hidden]: the input of the first layer. */
+    public float[] inputEmbeddings(int[] tokens) {
+        float[] x = new float[tokens.length * config.hiddenSize()];
+        embed(tokens, x);
+        return x;
+    }
+
+    /**
+     * {@link #trainingForward(Batch, int, LoraDropout, float[])} from given input rows {@code inputs} [tokens, hidden]
+     * instead of the embedding table's rows of the batch's tokens (integrated gradients walks a path between them).
+     */
+    public TrainingPass trainingForward(Batch batch, float[] inputs, int bidirectionalFrom, LoraDropout dropout, float[] hiddenOut) {
         checkBidirectionalFrom(bidirectionalFrom);
         if (batch.adapters() != null) throw new IllegalArgumentException("per-sequence adapters are for inference; train one adapter at a time");
+        if (inputs.length != batch.tokenCount() * config.hiddenSize()) {
+            throw new IllegalArgumentException("inputs hold " + inputs.length + " values, not tokens x hidden = "
+                    + batch.tokenCount() + " x " + config.hiddenSize());
+        }
         TrainingPass pass = new TrainingPass(batch, bidirectionalFrom, dropout);
         Activations a = new Activations(batch.tokenCount(), false);
-        embed(batch.tokens(), a.x);
+        System.arraycopy(inputs, 0, a.x, 0, inputs.length);
         for (int l = 0; l < config.numLayers(); l++) {
             pass.layerInputs[l] = a.x.clone();
             layerForward(l, batch, l >= bidirectionalFrom, a, null, dropout);
@@ -155,10 +329,10 @@ public final class Transformer {
 
     /**
      * Backward pass from {@code dHidden} (gradient of the loss with respect to the final-norm hidden states,
-     * [tokens, hidden]) down to the LoRA matrices, accumulating into {@code grads}. Base weights are frozen and
-     * the embedding lookup gets no gradient.
+     * [tokens, hidden]) down to the LoRA matrices, accumulating into {@code grads}. Base weights are frozen; the
+     * gradient with respect to the first layer's input rows (the input embeddings) is returned, [tokens, hidden].
      */
-    public void backward(TrainingPass pass, float[] dHidden, LoraGradients grads) {
+    public float[] backward(TrainingPass pass, float[] dHidden, LoraGradients grads) {
         int t = pass.batch.tokenCount(), h = config.hiddenSize();
         float[] dx = new float[t * h];
         Ops.rmsnormBackward(dHidden, pass.finalInput, weights.norm(), pass.finalRstd, 0, t, h, dx);
@@ -168,6 +342,27 @@ public final class Transformer {
             layerForward(l, pass.batch, l >= pass.bidirectionalFrom, a, null, pass.dropout);
             dx = layerBackward(l, pass.batch, l >= pass.bidirectionalFrom, a, dx, grads);
         }
+        return dx;
+    }
+
+    /**
+     * The attention probabilities of every layer for a one-sequence batch: {@code [layer][head · len · len]}, row i of
+     * a head the weights query i puts on keys 0..len−1 (zero past i in a causal layer).
+     */
+    public float[][] attentionProbabilities(Batch batch, int bidirectionalFrom) {
+        checkBidirectionalFrom(bidirectionalFrom);
+        if (batch.size() != 1) throw new IllegalArgumentException("attention maps are for one sequence, got " + batch.size());
+        Activations a = new Activations(batch.tokenCount(), true);
+        embed(batch.tokens(), a.x);
+        float[][] maps = new float[config.numLayers()][];
+        for (int l = 0; l < config.numLayers(); l++) {
+            layerForward(l, batch, l >= bidirectionalFrom, a, null, null);
+            maps[l] = a.attProbs;
+            float[] next = a.out;
+            a.out = a.x;
+            a.x = next;
+        }
+        return maps;
     }
 
     // ---------------------------------------------------------------- one layer
@@ -223,6 +418,12 @@ public final class Transformer {
     }
 
     private void layerForward(int l, Batch batch, boolean bidirectional, Activations a, KvCache cache, LoraDropout dropout) {
+        layerForward(l, batch, bidirectional, a, cache, dropout, null);
+    }
+
+    /** One layer; with {@code prefix}, each sequence of the batch continues after the prefix (causal layers only). */
+    private void layerForward(int l, Batch batch, boolean bidirectional, Activations a, KvCache cache, LoraDropout dropout,
+                              PromptPrefix prefix) {
         LayerWeights w = weights.layers().get(l);
         int t = a.tokens, h = config.hiddenSize();
         float eps = (float) config.rmsNormEps();
@@ -236,7 +437,7 @@ public final class Transformer {
             Ops.rmsnormForward(a.qPre, w.qNorm(), eps, 0, t * config.numHeads(), config.headDim(), a.q, a.qRstd);
             Ops.rmsnormForward(a.kPre, w.kNorm(), eps, 0, t * config.numKvHeads(), config.headDim(), a.k, a.kRstd);
         }
-        int start = cache == null ? 0 : cache.length;
+        int start = cache != null ? cache.length : prefix != null ? prefix.length() : 0;
         rope.ensure(start + batch.maxLength());
         for (int s = 0; s < batch.size(); s++) {
             for (int i = batch.offsets()[s]; i < batch.offsets()[s + 1]; i++) {
@@ -245,7 +446,8 @@ public final class Transformer {
                 rope.rotate(a.k, i, config.numKvHeads(), pos, false);
             }
         }
-        attentionForward(l, batch, bidirectional, a, cache);
+        if (prefix != null) attentionAfterPrefix(l, batch, a, prefix);
+        else attentionForward(l, batch, bidirectional, a, cache);
         linearForward(l, 3, w.oProj(), a.attOut, t, a.proj, a, dropout);
         for (int i = 0; i < t * h; i++) a.h1[i] = a.x[i] + a.proj[i];
 

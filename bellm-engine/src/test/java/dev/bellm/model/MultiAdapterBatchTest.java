@@ -1,5 +1,7 @@
 package dev.bellm.model;
 
+import dev.bellm.SharedData;
+
 import dev.bellm.Fixtures;
 import dev.bellm.io.HfCheckpoint;
 import dev.bellm.io.PeftAdapter;
@@ -16,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A batch whose sequences name different adapters of one base gives each sequence its single-adapter bits. */
+@SharedData
 class MultiAdapterBatchTest {
     private static final int BIDIRECTIONAL_FROM = 2;
     private static VectorKernels kernels;
@@ -28,7 +31,7 @@ class MultiAdapterBatchTest {
         fixtureAdapter = PeftAdapter.load(Fixtures.path("tiny-llama-lora")).apply(base);
         // a second adapter of the same base: the fixture's A and B with another scale, so a different delta
         otherAdapter = fixtureAdapter.withLayers(fixtureAdapter.layers().stream()
-                .map(l -> l.mapProjections((p, lin) -> lin.withLora(new Lora(lin.lora().a(), lin.lora().b(), -1.75f * lin.lora().scale()))))
+                .map(l -> l.mapProjections((p, lin) -> lin.withLora(new Lora(lin.lora().a(), lin.lora().b(), 1.75f * lin.lora().scale()))))
                 .toList());
     }
 

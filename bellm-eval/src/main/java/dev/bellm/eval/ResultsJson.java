@@ -44,25 +44,40 @@ public final class ResultsJson {
     /**
      * One MTEB-style file per STS task in {@code dir} ({@code STS12.json}, ..., {@code STSBenchmark.json},
      * {@code SICK-R.json}): scores on 0–1 under {@code scores.<split>[0]} with {@code cosine_spearman},
-     * {@code cosine_pearson} and {@code main_score} (= cosine_spearman). Transfer tasks have no MTEB
-     * counterpart and are skipped.
+     * {@code cosine_pearson} and {@code main_score} (= cosine_spearman); one per retrieval task
+     * ({@code SNLIRetrieval.json}, {@code SICKRetrieval.json}) with {@code ndcg_at_10}, {@code mrr_at_10},
+     * {@code recall_at_100} and {@code main_score} (= ndcg_at_10). Transfer tasks have no MTEB counterpart and are
+     * skipped.
      */
     public static void writeMteb(Path dir, EvalResults results) throws IOException {
+        for (RetrievalTask task : RetrievalTask.values()) {
+            if (!(results.tasks().get(task.resultName) instanceof RetrievalResult r)) continue;
+            ObjectNode score = JSON.createObjectNode();
+            putScore(score, "ndcg_at_10", r.ndcgAt10() / 100);
+            putScore(score, "mrr_at_10", r.mrrAt10() / 100);
+            putScore(score, "recall_at_100", r.recallAt100() / 100);
+            putScore(score, "main_score", r.ndcgAt10() / 100);
+            writeMtebTask(dir, task.resultName, results.model(), r.split(), score);
+        }
         for (StsTask task : StsTask.values()) {
             if (!(results.tasks().get(task.resultName) instanceof StsResult sts)) continue;
-            ObjectNode root = JSON.createObjectNode();
-            root.put("task_name", task.mtebName);
-            root.put("model_name", results.model());
-            root.put("evaluated_by", "bellm (SentEval protocol), not the mteb package");
             ObjectNode score = JSON.createObjectNode();
             putScore(score, "cosine_spearman", sts.spearman() / 100);
             putScore(score, "cosine_pearson", sts.pearson() / 100);
             putScore(score, "main_score", sts.spearman() / 100);
-            score.put("hf_subset", "default");
-            score.putArray("languages").add("eng-Latn");
-            root.putObject("scores").putArray(mtebSplit(sts.split())).add(score);
-            AtomicFiles.write(dir.resolve(task.mtebName + ".json"), write(root).getBytes(StandardCharsets.UTF_8));
+            writeMtebTask(dir, task.mtebName, results.model(), sts.split(), score);
         }
+    }
+
+    private static void writeMtebTask(Path dir, String taskName, String model, String split, ObjectNode score) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("task_name", taskName);
+        root.put("model_name", model);
+        root.put("evaluated_by", "bellm (SentEval protocol), not the mteb package");
+        score.put("hf_subset", "default");
+        score.putArray("languages").add("eng-Latn");
+        root.putObject("scores").putArray(mtebSplit(split)).add(score);
+        AtomicFiles.write(dir.resolve(taskName + ".json"), write(root).getBytes(StandardCharsets.UTF_8));
     }
 
     private static String mtebSplit(String split) {
@@ -82,6 +97,16 @@ public final class ResultsJson {
                     sts.subsets().forEach((name, scores) -> subsets.set(name, correlationNode(scores)));
                 }
                 if (sts.weightedMean() != null) node.set("wmean", correlationNode(sts.weightedMean()));
+            }
+            case RetrievalResult r -> {
+                putScore(node, "ndcg_at_10", r.ndcgAt10());
+                putScore(node, "mrr_at_10", r.mrrAt10());
+                putScore(node, "recall_at_100", r.recallAt100());
+                node.put("queries", r.queries());
+                node.put("corpus", r.corpus());
+                node.put("relevant_pairs", r.relevantPairs());
+                node.put("queries_without_relevant", r.queriesWithoutRelevant());
+                node.put("split", r.split());
             }
             case TransferResult transfer -> {
                 putScore(node, "accuracy", transfer.accuracy());

@@ -42,6 +42,7 @@ public final class ResultsTable {
     static String columnName(String resultName) {
         for (StsTask t : StsTask.values()) if (t.resultName.equals(resultName)) return t.columnName;
         for (TransferTask t : TransferTask.values()) if (t.resultName.equals(resultName)) return t.columnName;
+        for (RetrievalTask t : RetrievalTask.values()) if (t.resultName.equals(resultName)) return t.columnName;
         return resultName;
     }
 

@@ -1,0 +1,123 @@
+package dev.bellm.cli;
+
+import dev.bellm.embed.Embedder;
+import dev.bellm.train.distill.DistillLoss;
+import dev.bellm.train.distill.DistillOptions;
+import dev.bellm.train.distill.Distiller;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "distill", mixinStandardHelpOptions = true,
+        description = {"Distil an encoder into a shallower student: the teacher's first N layers trained to reproduce its embeddings.",
+                "LoRA on the kept layers (the teacher's own adapters there, or fresh ones), cosine or MSE loss to the",
+                "teacher's pooled vectors over a corpus (one sentence a line). Writes OUTPUT/student (a Hugging Face model",
+                "folder, adapters merged), distill.json (the student's encoder recipe and losses), loss.csv, checkpoint/."},
+        footer = {"", "The student keeps the teacher's pooling and prompt; evaluate it with those flags and its bidirectional layers",
+                "(distill.json: student_encoder). --resume continues an interrupted run with the same losses.", "", "Examples:",
+                "  ./bellm distill --teacher ../shared/models/stories260K/stories260K.bin --adapter runs/demo/train/best \\",
+                "      --pooling mean --bidirectional-from 4 --student-layers 2 --corpus ../shared/data/nli/s1.dev \\",
+                "      --corpus ../shared/data/nli/s2.dev --steps 300 --output runs/distill"})
+final class DistillCommand implements Callable<Integer> {
+    @Option(names = "--teacher", required = true, paramLabel = "PATH", description = "The teacher's model: Hugging Face directory or llama2.c .bin.")
+    Path teacher;
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "llama2.c tokenizer; default: the tok*.bin beside the model.")
+    Path tokenizer;
+    @Option(names = "--adapter", paramLabel = "DIR", description = "The teacher's PEFT LoRA adapter.")
+    Path adapter;
+    @Mixin
+    EncoderOptions encoder;
+    @Option(names = "--threads", paramLabel = "N", description = "Compute threads. Default: all cores.")
+    Integer threads;
+
+    @Option(names = "--student-layers", required = true, paramLabel = "N",
+            description = "Keep the teacher's first N layers (bellm sweep's truncation probe shows what each depth scores).")
+    int studentLayers;
+    @Option(names = "--student-bidirectional-from", paramLabel = "N|none",
+            description = "The student's first bidirectional layer. Default: the teacher's (each kept layer attends as before).")
+    String studentBidirectionalFrom;
+    @Option(names = "--corpus", required = true, paramLabel = "FILE", description = "Sentences, one a line (repeatable).")
+    List<Path> corpus;
+    @Option(names = "--loss", defaultValue = "cosine", paramLabel = "cosine|mse", description = "Default: ${DEFAULT-VALUE}.")
+    String loss;
+    @Option(names = "--lora-r", defaultValue = "32", description = "Rank of fresh adapters (when the teacher has none). Default: ${DEFAULT-VALUE}.")
+    int loraR;
+    @Option(names = "--lora-alpha", defaultValue = "32", description = "Default: ${DEFAULT-VALUE}.")
+    double loraAlpha;
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate. Default: ${DEFAULT-VALUE}.")
+    double lr;
+    @Option(names = "--batch-size", defaultValue = "32", description = "Sentences per step. Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+    @Option(names = "--steps", defaultValue = "300", description = "Default: ${DEFAULT-VALUE}.")
+    int steps;
+    @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
+    long seed;
+    @Option(names = "--checkpoint-every", defaultValue = "50", description = "Steps between checkpoints and held-out losses. Default: ${DEFAULT-VALUE}.")
+    int checkpointEvery;
+    @Option(names = "--max-length", defaultValue = "128", description = "Tokens per sentence, prompt included. Default: ${DEFAULT-VALUE}.")
+    int maxLength;
+    @Option(names = "--held-out", defaultValue = "512", description = "Corpus sentences kept out of training to measure the loss. Default: ${DEFAULT-VALUE}.")
+    int heldOut;
+    @Option(names = "--output", required = true, paramLabel = "DIR")
+    Path output;
+    @Option(names = "--resume", description = "Continue from OUTPUT/checkpoint.")
+    boolean resume;
+
+    @Override
+    public Integer call() throws Exception {
+        Embedder.Builder b = Embedder.builder().model(teacher).tokenizer(tokenizer).adapter(adapter).pooling(encoder.pooling())
+                .prompt(encoder.promptTemplate());
+        Integer from = encoder.bidirectionalFromOrNull();
+        if (from != null) b.bidirectionalFrom(from);
+        if (threads != null) b.threads(threads);
+        Embedder teacherEncoder = b.build();
+        Integer studentFrom = null;
+        if (studentBidirectionalFrom != null) {
+            studentFrom = studentBidirectionalFrom.equalsIgnoreCase("none") ? dev.bellm.model.Transformer.CAUSAL
+                    : Integer.parseInt(studentBidirectionalFrom.strip());
+        }
+        DistillOptions options = new DistillOptions(studentLayers, studentFrom, DistillLoss.parse(loss), loraR, loraAlpha, lr, batchSize,
+                steps, seed, checkpointEvery, maxLength, heldOut);
+        List<String> sentences = new ArrayList<>();
+        for (Path file : corpus) {
+            try {
+                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) if (!line.isBlank()) sentences.add(line.strip());
+            } catch (NoSuchFileException e) {
+                throw new IllegalArgumentException("corpus file " + file + " does not exist");
+            }
+        }
+        System.err.printf(Locale.ROOT, "bellm distill: %d sentences; student = the first %d of %d layers%n", sentences.size(), studentLayers,
+                teacherEncoder.transformer().config().numLayers());
+        Progress[] bar = new Progress[1];
+        Distiller.Result r;
+        try {
+            r = new Distiller(teacherEncoder, teacher, options).distill(sentences, output, resume, new Distiller.Listener() {
+                @Override
+                public void step(int step, int total, double lossValue) {
+                    if (bar[0] == null) bar[0] = Progress.start("distill", total);
+                    bar[0].stepTo(step);
+                    bar[0].message(String.format(Locale.ROOT, "loss %.4f", lossValue));
+                }
+
+                @Override
+                public void heldOut(int step, double lossValue) {
+                    System.err.printf(Locale.ROOT, "bellm distill: step %d held-out %s loss %.5f%n", step, loss, lossValue);
+                }
+            });
+        } finally {
+            if (bar[0] != null) bar[0].close();
+        }
+        System.err.printf(Locale.ROOT, "distilled %d steps in %.0f s; held-out loss %.5f (pruned, untrained) -> %.5f%nstudent: %s%n",
+                r.steps(), r.seconds(), r.initialHeldOut(), r.finalHeldOut(), r.student());
+        return 0;
+    }
+}

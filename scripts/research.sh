@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The figures of docs/RESULTS.md's "open questions" sections (issue 13), on stories260K. Each step skips what
+# it already wrote, so the script can be stopped and run again. Usage: scripts/research.sh [OUT_DIR]
+# Environment: BELLM (the command, default ./bellm), DEMO_ADAPTER (the demo's trained adapter; default: the
+# seed-42 mean/top-1 run of scripts/seeds.sh, which is the demo's run bit for bit).
+# The multi-seed training table is scripts/seeds.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-runs/research}
+read -r -a BELLM <<< "${BELLM:-./bellm}"
+DATA=${BELLM_DATA:-../shared}
+MODEL=$DATA/models/stories260K/stories260K.bin
+DEMO_ADAPTER=${DEMO_ADAPTER:-runs/seeds/trained-mean-4-seed42/best}
+mkdir -p "$OUT"
+step() { [[ -e "$OUT/$1" ]] && return 1; echo "== $1" >&2; }
+
+# 2. distillation: the demo's encoder (mean pooling, top layer bidirectional, LoRA) into its first 2 layers, on
+#    SNLI dev sentences (premises and hypotheses; not the STS or SICK test sets), then STS and SICK retrieval of
+#    teacher, pruned-untrained and distilled student (the teacher's own figures are its seeds.sh evaluation)
+if step distill-2/distill.json; then
+  "${BELLM[@]}" distill --teacher "$MODEL" --adapter "$DEMO_ADAPTER" --pooling mean --bidirectional-from 4 --student-layers 2 \
+      --corpus "$DATA/data/nli/s1.dev" --corpus "$DATA/data/nli/s2.dev" --steps 300 --batch-size 32 --lr 1e-3 \
+      --output "$OUT/distill-2" 2> "$OUT/distill-2.txt"
+fi
+for m in pruned student; do
+  if step "distill-2-$m.json"; then
+    "${BELLM[@]}" eval --model "$OUT/distill-2/$m" --pooling mean --tasks sts,sick-ir --output "$OUT/distill-2-$m.json" > "$OUT/distill-2-$m.txt"
+  fi
+done
+
+# 3. embedding speed, teacher vs students, back to back on the same 2,000 sentences (wall time of `bellm embed`,
+#    JVM start included; the load average is recorded beside it)
+if step speed.txt; then
+  head -n 2000 "$DATA/data/nli/s1.test" > "$OUT/speed-input.txt"
+  {
+    for m in teacher pruned student; do
+      args=(--model "$OUT/distill-2/$m"); [[ $m == teacher ]] && args=(--model "$MODEL" --adapter "$DEMO_ADAPTER" --bidirectional-from 4)
+      t0=$(date +%s.%N)
+      "${BELLM[@]}" embed "${args[@]}" --pooling mean --input "$OUT/speed-input.txt" --output - > /dev/null
+      t1=$(date +%s.%N)
+      echo "$m $(echo "$t1 - $t0" | bc) s for 2000 sentences; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+    done
+  } > "$OUT/speed.txt.tmp" && mv "$OUT/speed.txt.tmp" "$OUT/speed.txt"
+fi
+
+# 4. explain: the demo's encoder and the same model causal, side by side
+if step explain-guitar/explain.json; then
+  "${BELLM[@]}" explain --model "$MODEL" --adapter "$DEMO_ADAPTER" --pooling mean --bidirectional-from 4 --layers 0,3,4 \
+      "A man is playing a guitar." "A person plays an instrument." --output "$OUT/explain-guitar" > "$OUT/explain-guitar.txt"
+fi
+
+# 5. retrieval beside STS in the turning-point sweep: frozen, every k and truncation depth, mean pooling, SICK
+#    retrieval as the score (the STS-B dev sweep of the same configurations is docs/SWEEP.md)
+if step sweep-sick-ir/sweep.md; then
+  "${BELLM[@]}" sweep --model "$MODEL" --frozen-only --poolings mean --tasks sick-ir --output "$OUT/sweep-sick-ir" > "$OUT/sweep-sick-ir.txt"
+fi
+
+# 6. the transfer probes in full: the frozen causal model and the demo's encoder (mean pooling)
+if step transfer-frozen.json; then
+  "${BELLM[@]}" eval --model "$MODEL" --pooling mean --tasks transfer --output "$OUT/transfer-frozen.json" > "$OUT/transfer-frozen.txt"
+fi
+if step transfer-demo.json; then
+  "${BELLM[@]}" eval --model "$MODEL" --adapter "$DEMO_ADAPTER" --pooling mean --bidirectional-from 4 --tasks transfer \
+      --output "$OUT/transfer-demo.json" > "$OUT/transfer-demo.txt"
+fi
