@@ -82,6 +82,7 @@ final class ServeCommand implements Callable<Integer> {
         Integer from = encoder.bidirectionalFromOrNull();
         if (from != null) b.bidirectionalFrom(from);
         if (model.threads != null) b.threads(model.threads);
+        b.kernels(model.kernels()); // the kernels embed picks, so the vectors are embed's bit for bit
         if (maxTokens != null) b.maxTokens(maxTokens);
         ServedEncoder served = new ServedEncoder(b.build(), servedName != null ? servedName : baseName(model.model), adapterDirs());
         String key = apiKey != null ? apiKey : System.getenv(API_KEY_ENV);

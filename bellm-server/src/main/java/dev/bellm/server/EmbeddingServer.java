@@ -29,6 +29,8 @@ public final class EmbeddingServer implements AutoCloseable {
             "Two dogs run across a field.", "The cat sleeps.",
             "A group of children are playing football in the park while their parents watch from the benches.");
 
+    private static final java.time.Duration IDLE_TIMEOUT = java.time.Duration.ofMinutes(10);
+
     private final ServedEncoder encoder;
     private final ServerOptions options;
     private final ServerMetrics metrics = new ServerMetrics();
@@ -54,6 +56,9 @@ public final class EmbeddingServer implements AutoCloseable {
         connector.setHost(options.host());
         connector.setPort(options.port());
         connector.setAcceptQueueSize(1024); // 200 clients connecting at once must not see refused connections
+        // a connection whose request waits in the queue is not idle: Jetty's 30 s default failed requests queued behind
+        // a large model's backlog (they came back as 499), so the limit only reaps connections truly left open
+        connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
         jetty.addConnector(connector);
         jetty.setHandler(new GracefulHandler(new HttpApi(encoder, service, options, metrics, () -> ready)));
         jetty.setStopTimeout(options.shutdownTimeout().toMillis());
