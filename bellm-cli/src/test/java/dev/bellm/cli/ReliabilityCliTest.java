@@ -1,5 +1,6 @@
 package dev.bellm.cli;
 
+import dev.bellm.SharedData;
 import dev.bellm.Fixtures;
 import dev.bellm.io.SafetensorsFile;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The CLI half of issue 11: bad bytes name file and line, NaN is never written, JVM errors are one line. */
+@SharedData
 class ReliabilityCliTest {
     @TempDir
     Path dir;

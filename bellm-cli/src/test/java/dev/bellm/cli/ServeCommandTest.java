@@ -1,5 +1,6 @@
 package dev.bellm.cli;
 
+import dev.bellm.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bellm.Fixtures;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code bellm serve} gives, for every text, the vector {@code bellm embed} writes with the same flags, bit for bit. */
+@SharedData
 class ServeCommandTest {
     private static final List<String> TEXTS = List.of("a man is playing a guitar", "the cat sleeps", "two dogs run across a field");
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -1,5 +1,6 @@
 package dev.bellm.cli;
 
+import dev.bellm.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bellm.io.DataDirectory;
@@ -17,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code bellm tokenize} against the ids the zoo fixtures and the shared tokenizers' expected files hold. */
+@SharedData
 class TokenizeCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path ZOO = DataDirectory.resolve("fixtures/zoo");

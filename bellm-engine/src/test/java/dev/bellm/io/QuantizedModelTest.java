@@ -1,5 +1,6 @@
 package dev.bellm.io;
 
+import dev.bellm.SharedData;
 import dev.bellm.Fixtures;
 import dev.bellm.kernels.NaiveKernels;
 import dev.bellm.kernels.VectorKernels;
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Q8_0 weights: the quantizer's arithmetic, the safetensors round trip, and the model that loads back. */
+@SharedData
 class QuantizedModelTest {
 
     @Test

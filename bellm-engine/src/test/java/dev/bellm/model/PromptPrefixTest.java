@@ -1,5 +1,6 @@
 package dev.bellm.model;
 
+import dev.bellm.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bellm.Fixtures;
 import dev.bellm.io.ModelLoader;
@@ -26,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * prefixed sequences: on every fixture model and setting (adapters included), at every bidirectional depth from all
  * bidirectional to all causal, and for prefixes from the BOS token alone to the whole shared part of the BeLLM prompt.
  */
+@SharedData
 class PromptPrefixTest {
     private static final VectorKernels KERNELS = new VectorKernels(2);
 

@@ -1,5 +1,6 @@
 package dev.bellm.tokenizer;
 
+import dev.bellm.SharedData;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * tokenizer.json files, against the Rust library through DJL (test scope): the same ids for every text, and the same
  * decoded text.
  */
+@SharedData
 class ComponentParityTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path FIXTURES = DataDirectory.resolve("fixtures");
