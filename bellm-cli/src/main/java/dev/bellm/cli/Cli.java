@@ -1,12 +1,7 @@
 package dev.bellm.cli;
 
 import dev.bellm.io.AtomicFiles;
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** Small file helpers shared by the commands. */
@@ -15,14 +10,6 @@ final class Cli {
 
     interface Writer {
         void write(OutputStream out) throws java.io.IOException;
-    }
-
-    static BufferedReader reader(Path file) throws IOException {
-        try {
-            return Files.newBufferedReader(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("input file " + file + " does not exist");
-        }
     }
 
     /** Writes to stdout for "-", else to a temporary file beside the target that is renamed into place when complete. */

@@ -23,7 +23,8 @@ final class EmbeddingOptions {
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32", description = "Texts per forward pass. Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--max-tokens", paramLabel = "N", description = "Longest input in tokens (prompt included). Default: the model's maximum.")
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Longest input in tokens (prompt included). Default: " + Embedder.DEFAULT_MAX_TOKENS
+            + ", or the model's max_position_embeddings when smaller.")
     Integer maxTokens;
 
     @Option(names = "--truncate", description = "Cut inputs longer than --max-tokens (keeping their start) instead of failing.")
@@ -36,6 +37,7 @@ final class EmbeddingOptions {
         Integer from = encoder.bidirectionalFromOrNull();
         if (from != null) b.bidirectionalFrom(from);
         if (model.threads != null) b.threads(model.threads);
+        b.kernels(model.kernels());
         if (maxTokens != null) b.maxTokens(maxTokens);
         return b;
     }

@@ -44,7 +44,8 @@ final class MergeCommand implements Callable<Integer> {
             description = "Directory to create. Written beside it first and renamed into place when complete.")
     Path output;
 
-    @Option(names = "--force", description = "Replace OUTPUT when it is a non-empty model directory.")
+    @Option(names = "--force", description = {"Replace OUTPUT when it holds a model (config.json and safetensors weights, as",
+            "bellm merge writes); any other non-empty directory is refused. Says what it removes."})
     boolean force;
 
     @Option(names = "--max-shard-size", paramLabel = "SIZE", defaultValue = "4G", converter = ByteSizeConverter.class,
@@ -61,6 +62,9 @@ final class MergeCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "wrote %s (%s + %s): %d tensors, %.1f MB in %d safetensors file%s%nfiles: %s%n",
                 result.directory(), model, adapter, result.tensors(), result.tensorBytes() / 1e6, result.shards(),
                 result.shards() == 1 ? "" : "s", String.join(", ", result.files()));
+        if (!result.replaced().isEmpty()) {
+            System.out.println("replaced the model that was in " + result.directory() + ", removing: " + String.join(", ", result.replaced()));
+        }
         return 0;
     }
 

@@ -1,7 +1,8 @@
 package dev.bellm.cli;
 
 import dev.bellm.io.ModelLoader;
-import dev.bellm.kernels.VectorKernels;
+import dev.bellm.kernels.KernelProvider;
+import dev.bellm.kernels.Kernels;
 import dev.bellm.model.ModelWeights;
 import dev.bellm.tokenizer.Tokenizer;
 import dev.bellm.tokenizer.Tokenizers;
@@ -21,6 +22,11 @@ final class ModelOptions {
     @Option(names = "--threads", paramLabel = "N", description = "Compute threads. Default: all cores.")
     Integer threads;
 
+    @Option(names = "--kernels", paramLabel = "auto|java|onednn",
+            description = "GEMM provider: java (pure Java, bit-exact batch invariance), onednn (native bf16/f32 GEMM), "
+                    + "or auto (onednn where the CPU has bf16 dot products, else java). Default: auto, or -Dbellm.kernels.")
+    String kernels;
+
     ModelWeights load() {
         return ModelLoader.load(model);
     }
@@ -29,7 +35,8 @@ final class ModelOptions {
         return Tokenizers.forModel(model, tokenizer);
     }
 
-    VectorKernels kernels() {
-        return new VectorKernels(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+    Kernels kernels() {
+        int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        return kernels == null ? KernelProvider.select(n) : KernelProvider.select(kernels, n);
     }
 }

@@ -21,7 +21,7 @@ final class CliTestSupport {
             CommandLine cli = Main.commandLine();
             cli.setOut(new java.io.PrintWriter(System.out, true));
             cli.setErr(new java.io.PrintWriter(System.err, true));
-            int code = cli.execute(args);
+            int code = Main.execute(cli, args, System.err);
             return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(oldOut);

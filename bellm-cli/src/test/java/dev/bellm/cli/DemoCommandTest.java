@@ -1,5 +1,6 @@
 package dev.bellm.cli;
 
+import dev.bellm.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bellm.Fixtures;
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The demo's steps end to end on a fixture model with a tiny budget. */
+@SharedData
 class DemoCommandTest {
     @Test
     void demoEvaluatesTrainsAndReportsOnAFixtureModel(@TempDir Path dir) throws Exception {

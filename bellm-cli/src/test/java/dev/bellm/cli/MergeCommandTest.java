@@ -1,5 +1,6 @@
 package dev.bellm.cli;
 
+import dev.bellm.SharedData;
 import dev.bellm.Fixtures;
 import dev.bellm.embed.Pooling;
 import dev.bellm.io.ModelLoader;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SharedData
 class MergeCommandTest {
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
@@ -57,15 +59,28 @@ class MergeCommandTest {
 
     @Test
     void aNonEmptyOutputNeedsForce(@TempDir Path tmp) throws IOException {
-        Path output = Files.createDirectories(tmp.resolve("merged"));
-        Files.writeString(output.resolve("old.txt"), "old");
+        Path output = tmp.resolve("merged");
+        assertEquals(0, run(mergeTinyLlama(output)), err.toString());
         assertNotEquals(0, run(mergeTinyLlama(output)));
         assertTrue(err.toString().contains("is not empty") && err.toString().contains("--force"), err.toString());
-        assertTrue(Files.exists(output.resolve("old.txt")));
 
-        assertEquals(0, run(mergeTinyLlama(output, "--force")), err.toString());
+        String[] force = mergeTinyLlama(output, "--force");
+        String[] args = new String[force.length + 1];
+        args[0] = "merge";
+        System.arraycopy(force, 0, args, 1, force.length);
+        CliTestSupport.Run replaced = CliTestSupport.run(args);
+        assertEquals(0, replaced.exitCode(), replaced.err());
         assertTrue(Files.isRegularFile(output.resolve("model.safetensors")));
-        assertTrue(Files.notExists(output.resolve("old.txt")));
+        assertTrue(replaced.out().contains("removing: config.json, model.safetensors"), replaced.out());
+    }
+
+    @Test
+    void forceRefusesAFolderOfNotes(@TempDir Path tmp) throws IOException {
+        Path notes = Files.createDirectories(tmp.resolve("notes"));
+        Files.writeString(notes.resolve("todo.txt"), "my notes");
+        assertNotEquals(0, run(mergeTinyLlama(notes, "--force")));
+        assertTrue(err.toString().contains("holds no model") && err.toString().contains("todo.txt"), err.toString());
+        assertEquals("my notes", Files.readString(notes.resolve("todo.txt")));
     }
 
     @Test

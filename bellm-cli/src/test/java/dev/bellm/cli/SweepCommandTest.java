@@ -1,5 +1,6 @@
 package dev.bellm.cli;
 
+import dev.bellm.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bellm.Fixtures;
@@ -26,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** bellm sweep on the 4-layer fixture model, scored on STS-B dev, with tiny budgets. */
+@SharedData
 class SweepCommandTest {
     private static final String MODEL = Fixtures.path("tiny-llama").toString();
     private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G'};

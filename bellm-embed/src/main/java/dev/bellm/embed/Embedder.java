@@ -4,6 +4,8 @@ import dev.bellm.io.ModelLoader;
 import dev.bellm.io.PeftAdapter;
 import dev.bellm.kernels.Kernels;
 import dev.bellm.kernels.VectorKernels;
+import dev.bellm.kernels.VectorSupport;
+import dev.bellm.kernels.KernelProvider;
 import dev.bellm.model.Batch;
 import dev.bellm.model.ModelWeights;
 import dev.bellm.model.Transformer;
@@ -29,6 +31,12 @@ import java.util.function.IntConsumer;
 public final class Embedder {
     /** The prompt of the BeLLM paper and its released model. */
     public static final String BELLM_PROMPT = "The representative word for sentence {text} is:\"";
+    /**
+     * The longest input accepted unless {@link Builder#maxTokens} says otherwise (or the model's
+     * max_position_embeddings is smaller): attention is quadratic, and a config claiming 131072 positions should not
+     * make one stray 100k-token line run for minutes.
+     */
+    public static final int DEFAULT_MAX_TOKENS = 8192;
 
     /** What to do with a text longer than {@code maxTokens}. */
     public enum Truncation {
@@ -50,6 +58,12 @@ public final class Embedder {
     private final int batchSize;
     private final int maxTokens;
     private final Truncation truncation;
+    /** What produced the vectors, named when one is not finite. */
+    private final Object source;
+    /** The prompt's tokens before the text, computed once (null: no prompt, or reuse turned off). */
+    private final Transformer.PromptPrefix promptPrefix;
+    /** Whether prompts' shared prefixes are computed once (kept for {@link #withPrompt}). */
+    private final boolean reusePromptPrefix;
 
     private Embedder(Builder b) {
         this.transformer = b.transformer;
@@ -61,6 +75,47 @@ public final class Embedder {
         this.batchSize = b.batchSize;
         this.maxTokens = b.maxTokens;
         this.truncation = b.truncation;
+        this.source = b.modelPath != null ? b.modelPath : transformer.config().architecture();
+        this.reusePromptPrefix = b.reusePromptPrefix;
+        this.promptPrefix = reusePromptPrefix && prompt != null ? sharedPrefix() : null;
+    }
+
+    private Embedder(Embedder base, String prompt) {
+        this.transformer = base.transformer;
+        this.tokenizer = base.tokenizer;
+        this.bidirectionalFrom = base.bidirectionalFrom;
+        this.pooling = base.pooling;
+        this.prompt = prompt;
+        this.normalize = base.normalize;
+        this.batchSize = base.batchSize;
+        this.maxTokens = base.maxTokens;
+        this.truncation = base.truncation;
+        this.source = base.source;
+        this.reusePromptPrefix = base.reusePromptPrefix;
+        this.promptPrefix = reusePromptPrefix && prompt != null ? sharedPrefix() : null;
+    }
+
+    /**
+     * This encoder with another prompt template (null: the plain text), sharing its weights, tokenizer and
+     * kernels: one model loaded once can embed queries and documents with their own prompts.
+     */
+    public Embedder withPrompt(String template) {
+        if (template != null && !template.contains("{text}")) throw new IllegalArgumentException("prompt template must contain {text}: " + template);
+        return new Embedder(this, template);
+    }
+
+    /** The prompt template, or null when texts are embedded as they are. */
+    public String prompt() {
+        return prompt;
+    }
+
+    /** The tokens every prompted text starts with (those two different texts share), run through the model once. */
+    private Transformer.PromptPrefix sharedPrefix() {
+        int[] a = tokenize("a"), z = tokenize("Z 9");
+        int n = Arrays.mismatch(a, z);
+        if (n < 0) n = Math.min(a.length, z.length);
+        n = Math.min(n, Math.min(a.length, z.length) - 1);
+        return n <= 0 ? null : transformer.prefix(Arrays.copyOf(a, n), bidirectionalFrom);
     }
 
     public static Builder builder() {
@@ -119,6 +174,7 @@ public final class Embedder {
         for (int start = 0; start < n; start += batchSize) {
             int end = Math.min(n, start + batchSize);
             float[][] pooled = embedTokens(Arrays.copyOfRange(ids, start, end));
+            NonFiniteEmbeddingException.requireFinite(pooled, source, start);
             for (int i = start; i < end; i++) {
                 vectors[i] = pooled[i - start];
                 counts[i] = ids[i].length;
@@ -131,10 +187,18 @@ public final class Embedder {
     /** Pooled (and, if asked, normalised) embeddings of already tokenized sequences, computed as one packed batch. */
     public float[][] embedTokens(int[][] sequences) {
         Batch batch = Batch.of(sequences);
-        float[] hidden = transformer.hiddenStates(batch, bidirectionalFrom);
+        float[] hidden = promptPrefix != null && Arrays.stream(sequences).allMatch(promptPrefix::prefixes)
+                ? transformer.hiddenStates(suffixes(sequences, promptPrefix.length()), promptPrefix) // same bits, less work
+                : transformer.hiddenStates(batch, bidirectionalFrom);
         float[][] pooled = pooling.pool(hidden, batch, dimension());
         if (normalize) for (float[] v : pooled) Pooling.normalize(v);
         return pooled;
+    }
+
+    private static Batch suffixes(int[][] sequences, int from) {
+        int[][] out = new int[sequences.length][];
+        for (int i = 0; i < out.length; i++) out[i] = Arrays.copyOfRange(sequences[i], from, sequences[i].length);
+        return Batch.of(out);
     }
 
     /** Builder with the defaults of the BeLLM paper where it has one: last-token pooling, no normalisation. */
@@ -153,6 +217,7 @@ public final class Embedder {
         private int batchSize = 32;
         private int threads = Runtime.getRuntime().availableProcessors();
         private Kernels kernels;
+        private boolean reusePromptPrefix = true;
         private Integer maxTokensSetting;
         private int maxTokens;
         private Truncation truncation = Truncation.ERROR;
@@ -220,13 +285,27 @@ public final class Embedder {
             return this;
         }
 
+        /**
+         * Whether the prompt's tokens before the text are computed once and reused by every text (default true):
+         * the same embeddings, bit for bit with the Java kernels, for less work in the causal layers. The prefix is
+         * computed by {@link #build()} from the weights as they are then: an embedder over weights that change later
+         * (adapters being trained) must turn this off.
+         */
+        public Builder reusePromptPrefix(boolean reuse) {
+            this.reusePromptPrefix = reuse;
+            return this;
+        }
+
         /** Compute kernels to share between embedders (instead of a new pool of {@link #threads(int)}). */
         public Builder kernels(Kernels kernels) {
             this.kernels = kernels;
             return this;
         }
 
-        /** Longest accepted input in tokens, prompt included; defaults to the model's max_position_embeddings. */
+        /**
+         * Longest accepted input in tokens, prompt included; defaults to {@link #DEFAULT_MAX_TOKENS} or the model's
+         * max_position_embeddings, whichever is smaller.
+         */
         public Builder maxTokens(int maxTokens) {
             this.maxTokensSetting = maxTokens;
             return this;
@@ -237,7 +316,14 @@ public final class Embedder {
             return this;
         }
 
+        /**
+         * Loads the model and checks the settings.
+         *
+         * @throws VectorSupport.MissingVectorModuleException when the JVM was started without
+         *         {@code --add-modules jdk.incubator.vector} (the message gives the flags to add)
+         */
         public Embedder build() {
+            VectorSupport.require();
             if (batchSize <= 0) throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
             if (threads <= 0) throw new IllegalArgumentException("threads must be positive, got " + threads);
             if (prompt != null && !prompt.contains("{text}")) {
@@ -257,9 +343,10 @@ public final class Embedder {
                 }
                 bidirectionalFrom = bidirectionalFromSetting >= layers ? Transformer.CAUSAL : bidirectionalFromSetting;
             }
-            maxTokens = maxTokensSetting != null ? maxTokensSetting : weights.config().maxPositionEmbeddings();
+            maxTokens = maxTokensSetting != null ? maxTokensSetting
+                    : Math.min(DEFAULT_MAX_TOKENS, weights.config().maxPositionEmbeddings());
             if (maxTokens <= 0) throw new IllegalArgumentException("maxTokens must be positive, got " + maxTokens);
-            transformer = new Transformer(weights, kernels != null ? kernels : new VectorKernels(threads));
+            transformer = new Transformer(weights, kernels != null ? kernels : KernelProvider.select(threads));
             return new Embedder(this);
         }
     }

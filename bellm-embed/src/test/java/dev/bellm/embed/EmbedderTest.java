@@ -1,5 +1,6 @@
 package dev.bellm.embed;
 
+import dev.bellm.SharedData;
 import dev.bellm.Fixtures;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SharedData
 class EmbedderTest {
     private static List<String> texts() {
         List<String> t = new ArrayList<>();
@@ -36,6 +38,20 @@ class EmbedderTest {
                 float[][] got = f.get();
                 for (int i = 0; i < expected.length; i++) assertArrayEquals(expected[i], got[i]);
             }
+        }
+    }
+
+    /** The prompt prefix computed once changes nothing: same bits as the full pass, causal or BeLLM, any pooling. */
+    @Test
+    void reusingThePromptPrefixGivesTheSameBits() {
+        record Case(String model, int from, Pooling pooling) {}
+        for (Case c : List.of(new Case("tiny-llama", 3, Pooling.LAST), new Case("tiny-qwen3", 2, Pooling.MEAN),
+                new Case("tiny-qwen2", 99, Pooling.MEAN), new Case("tiny-llama", 0, Pooling.FIRST))) {
+            Embedder.Builder b = Embedder.builder().model(Fixtures.path(c.model())).bidirectionalFrom(c.from()).pooling(c.pooling())
+                    .prompt(Embedder.BELLM_PROMPT).batchSize(4);
+            float[][] reused = b.reusePromptPrefix(true).build().embed(texts()).vectors();
+            float[][] full = b.reusePromptPrefix(false).build().embed(texts()).vectors();
+            for (int i = 0; i < full.length; i++) assertArrayEquals(full[i], reused[i], c + " text " + i);
         }
     }
 

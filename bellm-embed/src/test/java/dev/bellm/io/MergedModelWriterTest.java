@@ -1,5 +1,6 @@
 package dev.bellm.io;
 
+import dev.bellm.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bellm.Fixtures;
@@ -42,6 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SharedData
 class MergedModelWriterTest {
     /** The fixtures README: float32 engines agree with the float64 oracle to about 1e-4 relative. */
     private static final double TOLERANCE = 1e-4;
@@ -222,17 +224,31 @@ class MergedModelWriterTest {
 
     @Test
     void refusesANonEmptyOutputUnlessAllowedToReplaceIt(@TempDir Path tmp) throws IOException {
-        Path out = Files.createDirectories(tmp.resolve("out"));
-        Files.writeString(out.resolve("notes.txt"), "keep me");
+        Path out = tmp.resolve("out");
+        MergedModelWriter.Options force = new MergedModelWriter.Options(MergedModelWriter.DEFAULT_MAX_SHARD_BYTES, true);
+        merge("tiny-llama", null, out, MergedModelWriter.Options.DEFAULTS);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> merge("tiny-llama", "tiny-llama-lora", out, MergedModelWriter.Options.DEFAULTS));
         assertTrue(e.getMessage().contains("not empty") && e.getMessage().contains("--force"), e.getMessage());
-        assertEquals("keep me", Files.readString(out.resolve("notes.txt")));
 
-        merge("tiny-llama", "tiny-llama-lora", out, new MergedModelWriter.Options(MergedModelWriter.DEFAULT_MAX_SHARD_BYTES, true));
-        assertFalse(Files.exists(out.resolve("notes.txt")), "the old directory is replaced, not merged into");
+        List<String> before = listing(out);
+        MergedModelWriter.Result r = merge("tiny-llama", "tiny-llama-lora", out, force);
+        assertEquals(before, r.replaced(), "says which files of the old model it removed");
         assertFixtureEmbeddings(ModelLoader.load(out), "tiny-llama", "bellm-prompt-last-lora");
         assertEquals(List.of("out"), listing(tmp), "no temporary directory is left beside the output");
+    }
+
+    @Test
+    void forceNeverReplacesAFolderThatHoldsNoModel(@TempDir Path tmp) throws IOException {
+        MergedModelWriter.Options force = new MergedModelWriter.Options(MergedModelWriter.DEFAULT_MAX_SHARD_BYTES, true);
+        Path notes = Files.createDirectories(tmp.resolve("notes"));
+        Files.writeString(notes.resolve("notes.txt"), "keep me");
+        Files.writeString(notes.resolve("config.json"), "{}"); // a config alone is not a model either
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> merge("tiny-llama", "tiny-llama-lora", notes, force));
+        assertTrue(e.getMessage().contains("holds no model") && e.getMessage().contains("notes.txt"), e.getMessage());
+        assertEquals("keep me", Files.readString(notes.resolve("notes.txt")));
+        assertEquals(List.of("config.json", "notes.txt"), listing(notes));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.bellm.model;
 
+import dev.bellm.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bellm.Fixtures;
 import dev.bellm.embed.Pooling;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every expected embedding of {@code cases.json}, computed from the fixtures' token ids, against the float64 oracle. */
+@SharedData
 class FixtureEmbeddingTest {
     /** The fixtures README: float32 engines agree to about 1e-4 relative to the vector's largest entry. */
     private static final double TOLERANCE = 1e-4;

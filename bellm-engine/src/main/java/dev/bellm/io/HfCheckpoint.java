@@ -6,6 +6,7 @@ import dev.bellm.model.Linear;
 import dev.bellm.model.ModelConfig;
 import dev.bellm.model.ModelWeights;
 import dev.bellm.model.RopeScaling;
+import dev.bellm.tensor.DType;
 import dev.bellm.tensor.Matrix;
 
 import java.io.IOException;
@@ -271,7 +272,11 @@ public final class HfCheckpoint {
         }
 
         Matrix matrix(String name, int rows, int cols) {
-            return owner(name).matrix(name, rows, cols);
+            SafetensorsFile file = owner(name);
+            String scales = name + DType.Q8_SCALE_SUFFIX;
+            // a Q8_0 weight's scales may sit in another shard
+            if (file.entry(name).dtype().equals("I8") && contains(scales)) return file.matrix(name, rows, cols, owner(scales));
+            return file.matrix(name, rows, cols);
         }
 
         float[] vector(String name, int length) {

@@ -98,8 +98,9 @@ public final class MergedModelWriter {
      * @param files       the file names in the directory, sorted
      * @param shards      safetensors files (1: a single {@code model.safetensors})
      * @param tensorBytes the tensor data of all shards (the index's {@code total_size})
+     * @param replaced    the files of the model directory that was there before and was replaced (empty when none)
      */
-    public record Result(Path directory, List<String> files, int tensors, int shards, long tensorBytes) {}
+    public record Result(Path directory, List<String> files, int tensors, int shards, long tensorBytes, List<String> replaced) {}
 
     /**
      * Loads {@code base} (a Hugging Face directory or llama2.c {@code .bin}), applies the PEFT adapter in {@code adapter}
@@ -109,10 +110,22 @@ public final class MergedModelWriter {
      */
     public static Result merge(Path base, Path tokenizer, Path adapter, Path output, Options options, Progress progress)
             throws IOException {
-        checkOutput(output, options.overwrite(), base, tokenizer, adapter);
+        List<String> replaced = checkOutput(output, options.overwrite(), base, tokenizer, adapter);
         ModelWeights model = ModelLoader.load(base);
         if (adapter != null) model = PeftAdapter.load(adapter).apply(model);
-        return writeChecked(model, base, tokenizer, output, options, progress);
+        return writeChecked(model, base, tokenizer, output, options, progress, replaced, false);
+    }
+
+    /**
+     * Loads {@code base}, merges the adapter in {@code adapter} when not null, and writes it to {@code output} with the
+     * weight matrices (projections, embeddings, lm_head) in {@link DType#Q8_0} where their rows are whole 32-value
+     * blocks; the others, norms and biases stay as they are. The result loads like any model, memory-mapped.
+     */
+    public static Result quantize(Path base, Path adapter, Path output, Options options, Progress progress) throws IOException {
+        List<String> replaced = checkOutput(output, options.overwrite(), base, adapter);
+        ModelWeights model = ModelLoader.load(base);
+        if (adapter != null) model = PeftAdapter.load(adapter).apply(model);
+        return writeChecked(model, base, null, output, options, progress, replaced, true);
     }
 
     /**
@@ -123,15 +136,15 @@ public final class MergedModelWriter {
      */
     public static Result write(ModelWeights model, Path base, Path tokenizer, Path output, Options options, Progress progress)
             throws IOException {
-        checkOutput(output, options.overwrite(), base, tokenizer);
-        return writeChecked(model, base, tokenizer, output, options, progress);
+        List<String> replaced = checkOutput(output, options.overwrite(), base, tokenizer);
+        return writeChecked(model, base, tokenizer, output, options, progress, replaced, false);
     }
 
     private static Result writeChecked(ModelWeights model, Path base, Path tokenizer, Path output, Options options,
-                                       Progress progress) throws IOException {
+                                       Progress progress, List<String> replaced, boolean quantize) throws IOException {
         Map<String, Path> copies = tokenizerFiles(model, base, tokenizer);
         byte[] config = configJson(model, base);
-        List<StreamedTensor> tensors = tensors(model);
+        List<StreamedTensor> tensors = tensors(model, quantize);
         List<List<StreamedTensor>> shards = shards(tensors, options.maxShardBytes());
 
         Path target = output.toAbsolutePath().normalize();
@@ -146,13 +159,16 @@ public final class MergedModelWriter {
                     Files.copy(in, tmp.resolve(copy.getKey()));
                 }
             }
-            long totalBytes = writeShards(tmp, shards, tensors.size(), progress);
+            Map<String, String> metadata = quantize
+                    ? Map.of("format", "pt", "bellm.quantization", "q8_0", "bellm.q8_block", Integer.toString(DType.Q8_BLOCK))
+                    : Map.of("format", "pt");
+            long totalBytes = writeShards(tmp, shards, tensors.size(), progress, metadata);
             replace(tmp, target);
             List<String> files;
             try (Stream<Path> listing = Files.list(target)) {
                 files = listing.map(p -> p.getFileName().toString()).sorted().toList();
             }
-            return new Result(target, files, tensors.size(), shards.size(), totalBytes);
+            return new Result(target, files, tensors.size(), shards.size(), totalBytes, replaced);
         } finally {
             deleteRecursively(tmp);
         }
@@ -161,11 +177,14 @@ public final class MergedModelWriter {
     // ---------------------------------------------------------------- output directory
 
     /**
-     * The output may be new or an empty directory; a non-empty one only with {@code overwrite}, and then only a flat
-     * directory (a model directory has no subdirectories: refusing others keeps a mistyped path from being wiped).
-     * It must not hold any of the inputs, which replacing it would delete.
+     * The output may be new or an empty directory; a non-empty one only with {@code overwrite}, and then only a model
+     * directory: flat (a model directory has no subdirectories), holding {@code config.json} and safetensors weights, as
+     * what bellm merge writes does. Anything else (a folder of notes, a home directory, a mistyped path) is refused, so
+     * {@code --force} cannot wipe a user's files. It must not hold any of the inputs, which replacing it would delete.
+     *
+     * @return the names of the files that replacing the output will remove (empty when there is nothing to replace)
      */
-    private static void checkOutput(Path output, boolean overwrite, Path... inputs) throws IOException {
+    private static List<String> checkOutput(Path output, boolean overwrite, Path... inputs) throws IOException {
         if (Files.exists(output) && !Files.isDirectory(output)) {
             throw new IllegalArgumentException(output + " exists and is not a directory; the merged model is written as a"
                     + " directory: choose a new path");
@@ -177,15 +196,15 @@ public final class MergedModelWriter {
                         + "; write the merged model to another directory");
             }
         }
-        if (!Files.isDirectory(output)) return;
+        if (!Files.isDirectory(output)) return List.of();
         List<Path> entries;
         try (Stream<Path> listing = Files.list(output)) {
-            entries = listing.toList();
+            entries = listing.sorted().toList();
         }
-        if (entries.isEmpty()) return;
+        if (entries.isEmpty()) return List.of();
         if (!overwrite) {
             throw new IllegalArgumentException("the output directory " + output + " is not empty; choose another directory,"
-                    + " or replace it (bellm merge --force)");
+                    + " or replace the model in it (bellm merge --force)");
         }
         for (Path entry : entries) {
             if (Files.isDirectory(entry)) {
@@ -194,6 +213,19 @@ public final class MergedModelWriter {
                         + " directories: remove it yourself or choose another directory");
             }
         }
+        List<String> names = entries.stream().map(p -> p.getFileName().toString()).toList();
+        boolean model = names.contains(HfCheckpoint.CONFIG_FILE) && names.stream().anyMatch(n -> n.endsWith(".safetensors"));
+        if (!model) {
+            throw new IllegalArgumentException("the output directory " + output + " holds no model (" + HfCheckpoint.CONFIG_FILE
+                    + " and safetensors weights) but " + abbreviated(names) + "; bellm replaces only a model directory:"
+                    + " remove the files yourself or choose another directory");
+        }
+        return names;
+    }
+
+    private static String abbreviated(List<String> names) {
+        return names.size() <= 10 ? String.join(", ", names)
+                : String.join(", ", names.subList(0, 10)) + " and " + (names.size() - 10) + " more";
     }
 
     /** Renames {@code tmp} to {@code target}; an existing target is moved aside first and deleted once the new one is in place. */
@@ -268,6 +300,7 @@ public final class MergedModelWriter {
             case F32 -> "float32";
             case BF16 -> "bfloat16";
             case F16 -> "float16";
+            case Q8_0 -> "int8"; // bellm's Q8_0 (see the safetensors metadata); bellm reads no torch_dtype
         });
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json);
     }
@@ -304,11 +337,11 @@ public final class MergedModelWriter {
     // ---------------------------------------------------------------- tensors
 
     /** Every tensor of the Hugging Face layout, each made only when written. */
-    private static List<StreamedTensor> tensors(ModelWeights model) {
+    private static List<StreamedTensor> tensors(ModelWeights model, boolean quantize) {
         ModelConfig c = model.config();
         DType dtype = model.dtype();
         List<StreamedTensor> out = new ArrayList<>();
-        out.add(stored("model.embed_tokens.weight", model.embedTokens()));
+        out.addAll(matrix("model.embed_tokens.weight", model.embedTokens(), quantize));
         for (int l = 0; l < c.numLayers(); l++) {
             LayerWeights layer = model.layers().get(l);
             String p = "model.layers." + l + ".";
@@ -324,13 +357,25 @@ public final class MergedModelWriter {
                 // RoPE rotates q and k; v and o never see it
                 boolean rotated = projection.equals("q_proj") || projection.equals("k_proj");
                 int[] rowOrder = c.ropeInterleaved() && rotated ? rotateHalfRowOrder(linear.out(), c.headDim()) : null;
-                out.add(projection(module + ".weight", linear, rowOrder));
+                if (quantize && linear.in() % DType.Q8_BLOCK == 0) {
+                    out.addAll(quantizedProjection(module + ".weight", linear, rowOrder));
+                } else {
+                    out.addAll(projection(module + ".weight", linear, rowOrder));
+                }
                 if (linear.bias() != null) out.add(vector(module + ".bias", reordered(linear.bias(), rowOrder), dtype));
             }
         }
         out.add(vector("model.norm.weight", model.norm(), dtype));
-        if (!c.tieWordEmbeddings()) out.add(stored("lm_head.weight", model.lmHead()));
+        if (!c.tieWordEmbeddings()) out.addAll(matrix("lm_head.weight", model.lmHead(), quantize));
         return out;
+    }
+
+    /** A whole matrix as stored, or quantized to Q8_0 when asked and its rows are whole blocks. */
+    private static List<StreamedTensor> matrix(String name, Matrix m, boolean quantize) {
+        if (m.dtype == DType.Q8_0) return quantizedTensors(name, m, () -> m, () -> { });
+        if (!quantize || m.cols % DType.Q8_BLOCK != 0) return List.of(stored(name, m));
+        Matrix[] made = new Matrix[1];
+        return quantizedTensors(name, m, () -> made[0] != null ? made[0] : (made[0] = m.quantized()), () -> made[0] = null);
     }
 
     /** A matrix copied as stored: the data is written straight from its (usually memory-mapped) segment. */
@@ -338,11 +383,48 @@ public final class MergedModelWriter {
         return new StreamedTensor(name, m.dtype.name(), new long[] {m.rows, m.cols}, m.data.byteSize(), arena -> m.data);
     }
 
-    private static StreamedTensor projection(String name, Linear linear, int[] rowOrder) {
+    private static List<StreamedTensor> projection(String name, Linear linear, int[] rowOrder) {
         Matrix w = linear.weight();
-        if (linear.lora() == null && rowOrder == null) return stored(name, w);
-        return new StreamedTensor(name, w.dtype.name(), new long[] {w.rows, w.cols}, w.data.byteSize(),
-                arena -> merged(w, linear.lora(), rowOrder, arena));
+        if (w.dtype == DType.Q8_0) {
+            if (linear.lora() != null || rowOrder != null) {
+                throw new IllegalArgumentException(name + ": a Q8_0 weight cannot be merged or reordered; quantize the merged model instead");
+            }
+            return quantizedTensors(name, w, () -> w, () -> { });
+        }
+        if (linear.lora() == null && rowOrder == null) return List.of(stored(name, w));
+        return List.of(new StreamedTensor(name, w.dtype.name(), new long[] {w.rows, w.cols}, w.data.byteSize(),
+                arena -> merged(w, linear.lora(), rowOrder, arena)));
+    }
+
+    /** The merged (and reordered) weight quantized to Q8_0, made when its values are written and dropped after its scales. */
+    private static List<StreamedTensor> quantizedProjection(String name, Linear linear, int[] rowOrder) {
+        Matrix w = linear.weight();
+        if (w.dtype == DType.Q8_0) return projection(name, linear, rowOrder);
+        Matrix[] made = new Matrix[1];
+        return quantizedTensors(name, w, () -> {
+            if (made[0] == null) {
+                try (Arena arena = Arena.ofShared()) { // merged() fills it from parallel tasks
+                    Matrix merged = new Matrix(name, w.dtype, w.rows, w.cols, merged(w, linear.lora(), rowOrder, arena));
+                    made[0] = merged.quantized();
+                }
+            }
+            return made[0];
+        }, () -> made[0] = null);
+    }
+
+    /** The two safetensors tensors of a Q8_0 matrix: int8 values {@code name} and f16 scales {@code name_scale}. */
+    private static List<StreamedTensor> quantizedTensors(String name, Matrix shape, java.util.function.Supplier<Matrix> matrix,
+                                                         Runnable written) {
+        long blocks = shape.cols / DType.Q8_BLOCK;
+        return List.of(
+                new StreamedTensor(name, "I8", new long[] {shape.rows, shape.cols}, (long) shape.rows * shape.cols,
+                        arena -> matrix.get().data),
+                new StreamedTensor(name + DType.Q8_SCALE_SUFFIX, "F16", new long[] {shape.rows, blocks}, shape.rows * blocks * 2,
+                        arena -> {
+                            MemorySegment scales = matrix.get().scales;
+                            written.run();
+                            return scales;
+                        }));
     }
 
     /**
@@ -396,6 +478,7 @@ public final class MergedModelWriter {
                 case F32 -> v;
                 case BF16 -> DType.bf16ToFloat(DType.floatToBf16(v));
                 case F16 -> Float.float16ToFloat(Float.floatToFloat16(v));
+                case Q8_0 -> Float.NaN; // vectors are never quantized: F32 instead
             };
             if (Float.compare(back, v) != 0) return false;
         }
@@ -446,7 +529,8 @@ public final class MergedModelWriter {
     }
 
     /** Writes the shard files (and the index when there are several) into {@code dir}; returns the tensor bytes. */
-    private static long writeShards(Path dir, List<List<StreamedTensor>> shards, int total, Progress progress) throws IOException {
+    private static long writeShards(Path dir, List<List<StreamedTensor>> shards, int total, Progress progress,
+                                    Map<String, String> metadata) throws IOException {
         int[] done = {0};
         Map<String, String> weightMap = new LinkedHashMap<>();
         long totalBytes = 0;
@@ -464,7 +548,7 @@ public final class MergedModelWriter {
                 }));
             }
             // transformers refuses safetensors files whose metadata lacks the format
-            SafetensorsFile.writeStreaming(dir.resolve(file), reporting, Map.of("format", "pt"));
+            SafetensorsFile.writeStreaming(dir.resolve(file), reporting, metadata);
         }
         if (shards.size() > 1) {
             ObjectNode index = JSON.createObjectNode();

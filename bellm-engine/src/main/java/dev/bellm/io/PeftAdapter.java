@@ -75,6 +75,12 @@ public final class PeftAdapter {
         int rank = cfg.requirePositiveInt("r");
         double alpha = cfg.requirePositiveNumber("lora_alpha");
         boolean rsLora = cfg.booleanOr("use_rslora", false);
+        float scale;
+        try {
+            scale = Lora.scale(rank, alpha, rsLora);
+        } catch (IllegalArgumentException e) {
+            throw cfg.error(rank > Lora.MAX_RANK ? "r" : "lora_alpha", "is invalid: " + e.getMessage());
+        }
         if (cfg.booleanOr("fan_in_fan_out", false)) {
             throw cfg.error("fan_in_fan_out", "is true (Conv1D-style transposed weights); bellm needs it false, as for"
                     + " LLaMA/Mistral/Qwen linear layers");
@@ -99,8 +105,7 @@ public final class PeftAdapter {
             throw ModelLoader.pickledRefusal(dir.resolve("adapter_model.bin"));
         }
         SafetensorsFile file = SafetensorsFile.open(weightsFile);
-        double scale = rsLora ? alpha / Math.sqrt(rank) : alpha / rank;
-        Map<String, Lora> loras = readLoras(file, rank, (float) scale, targets, cfg.path());
+        Map<String, Lora> loras = readLoras(file, rank, scale, targets, cfg.path());
         return new PeftAdapter(weightsFile, rank, alpha, rsLora, targets, loras);
     }
 
@@ -110,12 +115,20 @@ public final class PeftAdapter {
         if (node == null) throw cfg.error("target_modules", "is missing");
         if (node.isTextual()) {
             if (node.asText().equals("all-linear")) return module -> true;
+            Pattern regex;
             try {
-                Pattern regex = Pattern.compile(node.asText());
-                return module -> regex.matcher(module).matches();
+                regex = Pattern.compile(node.asText());
             } catch (PatternSyntaxException e) {
                 throw cfg.error("target_modules", "is not a valid regular expression: " + e.getDescription());
             }
+            return module -> {
+                try {
+                    return regex.matcher(new BoundedChars(module)).matches();
+                } catch (BoundedChars.Exhausted e) {
+                    throw cfg.error("target_modules", "is a regular expression that backtracks too much to match '" + module
+                            + "' (more than " + BoundedChars.MAX_READS + " steps); write a simpler one or list the modules");
+                }
+            };
         }
         if (!node.isArray()) throw cfg.error("target_modules", "must be a list of module names or a regex string, got " + node);
         List<String> names = new ArrayList<>();
@@ -124,6 +137,45 @@ public final class PeftAdapter {
             names.add(name.asText());
         }
         return module -> names.stream().anyMatch(n -> module.equals(n) || module.endsWith("." + n));
+    }
+
+    /**
+     * A module name that a regular expression may read only so many times: Java's regex engine backtracks without
+     * limit, so a hostile {@code target_modules} such as {@code (a|a)*b} would otherwise hang the loader.
+     */
+    private record BoundedChars(String text, int[] reads) implements CharSequence {
+        static final int MAX_READS = 1_000_000;
+
+        static final class Exhausted extends RuntimeException {
+            Exhausted() {
+                super(null, null, false, false);
+            }
+        }
+
+        BoundedChars(String text) {
+            this(text, new int[1]);
+        }
+
+        @Override
+        public char charAt(int index) {
+            if (++reads[0] > MAX_READS) throw new Exhausted();
+            return text.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return new BoundedChars(text.substring(start, end), reads);
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
     }
 
     /** PEFT's layers_to_transform: one layer index or a list of them; absent means every layer. */

@@ -1,7 +1,10 @@
 package dev.bellm.io;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bellm.tensor.DType;
 import dev.bellm.tensor.Matrix;
@@ -13,20 +16,16 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
 /**
@@ -39,15 +38,18 @@ public final class SafetensorsFile {
     /** Headers larger than this are not plausible and are refused before allocating them. */
     private static final long MAX_HEADER_BYTES = 100L << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Reads headers: a key given twice is an error, not silently the last one. */
+    private static final ObjectMapper STRICT_JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long WRITE_SLICE_BYTES = 64L << 20;
 
     /** One tensor's header entry. {@code dtype} is the header's string, which may be one we do not compute with. */
     public record Entry(String name, String dtype, long[] shape, long begin, long end) {
+        /** Checked on parse: the product of the shape fits a long. */
         public long elementCount() {
             long n = 1;
-            for (long d : shape) n *= d;
+            for (long d : shape) n = Math.multiplyExact(n, d);
             return n;
         }
     }
@@ -73,9 +75,9 @@ public final class SafetensorsFile {
     public record StreamedTensor(String name, String dtype, long[] shape, long byteSize, Function<Arena, MemorySegment> bytes) {
         public StreamedTensor {
             long count = 1;
-            for (long d : shape) count *= d;
+            for (long d : shape) count = Math.multiplyExact(count, d);
             int width = elementBytes(dtype);
-            if (width > 0 && byteSize != count * width) {
+            if (width > 0 && byteSize != Math.multiplyExact(count, (long) width)) {
                 throw new IllegalArgumentException("tensor '" + name + "': " + byteSize + " bytes for " + dtype + " "
                         + java.util.Arrays.toString(shape) + ", expected " + count * width);
             }
@@ -118,28 +120,11 @@ public final class SafetensorsFile {
             while (headerBuf.hasRemaining() && ch.read(headerBuf, 8 + headerBuf.position()) > 0) {
                 // read the whole header
             }
-            JsonNode header;
-            try {
-                header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new CheckpointException(path, "header is not valid JSON: " + e.getMessage(), e);
-            }
-            if (header == null || !header.isObject()) {
-                throw new CheckpointException(path, "header is not a JSON object");
-            }
             long dataStart = 8 + headerLen;
             long dataLen = size - dataStart;
-            Map<String, String> metadata = new LinkedHashMap<>();
-            Map<String, Entry> entries = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> field = it.next();
-                if (field.getKey().equals("__metadata__")) {
-                    field.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
-                    continue;
-                }
-                entries.put(field.getKey(), parseEntry(path, field.getKey(), field.getValue(), dataLen));
-            }
-            checkNoOverlap(path, entries.values());
+            Header header = parseHeader(path, headerBuf.array(), dataLen);
+            Map<String, Entry> entries = header.entries();
+            Map<String, String> metadata = header.metadata();
             MemorySegment mapped = dataLen == 0 ? MemorySegment.NULL
                     : ch.map(FileChannel.MapMode.READ_ONLY, dataStart, dataLen, Arena.ofAuto());
             return new SafetensorsFile(path, mapped, Collections.unmodifiableMap(entries), Collections.unmodifiableMap(metadata));
@@ -148,7 +133,69 @@ public final class SafetensorsFile {
         }
     }
 
+    /** The tensors and string metadata of a header, in header order. */
+    record Header(Map<String, Entry> entries, Map<String, String> metadata) {}
+
+    /**
+     * Parses and checks the header JSON (the {@code headerLen} bytes after the length field) against a data section of
+     * {@code dataLen} bytes, as the reference implementation does: the JSON object starts at the first byte and ends
+     * exactly at the stated length, save for the space padding the format allows; the tensors' byte ranges do not overlap
+     * and the last ends at the data section's last byte. So a length field that is a byte off (the
+     * padding would absorb it) or junk after the JSON is an error rather than tensors read a byte off.
+     */
+    static Header parseHeader(Path path, byte[] headerBytes, long dataLen) {
+        int end = headerBytes.length;
+        while (end > 0 && headerBytes[end - 1] == ' ') end--;
+        if (end == 0 || headerBytes[0] != '{') {
+            throw new CheckpointException(path, "header does not start with a JSON object ('{'); not a safetensors file");
+        }
+        JsonNode header;
+        try (JsonParser parser = STRICT_JSON.createParser(headerBytes, 0, end)) {
+            header = STRICT_JSON.readTree(parser);
+            long consumed = parser.currentLocation().getByteOffset();
+            if (consumed != end || parser.nextToken() != null) {
+                throw new CheckpointException(path, "header JSON ends at byte " + (8 + consumed) + " but the header length"
+                        + " field says " + (8 + headerBytes.length) + " and only space padding may follow the JSON (wrong"
+                        + " header length or trailing junk)");
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(path, "header is not valid JSON within its stated length of " + headerBytes.length
+                    + " bytes: " + e.getMessage(), e);
+        }
+        if (header == null || !header.isObject()) {
+            throw new CheckpointException(path, "header is not a JSON object");
+        }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> field : header.properties()) {
+            if (field.getKey().equals("__metadata__")) {
+                if (!field.getValue().isObject()) {
+                    throw new CheckpointException(path, "header field '__metadata__' must be an object of strings, got " + abbreviate(field.getValue()));
+                }
+                for (Map.Entry<String, JsonNode> m : field.getValue().properties()) {
+                    if (!m.getValue().isTextual()) {
+                        throw new CheckpointException(path, "header field '__metadata__." + m.getKey() + "' must be a string, got "
+                                + abbreviate(m.getValue()));
+                    }
+                    metadata.put(m.getKey(), m.getValue().textValue());
+                }
+                continue;
+            }
+            entries.put(field.getKey(), parseEntry(path, field.getKey(), field.getValue(), dataLen));
+        }
+        checkTiling(path, entries.values(), dataLen);
+        return new Header(Collections.unmodifiableMap(entries), Collections.unmodifiableMap(metadata));
+    }
+
+    private static String abbreviate(JsonNode node) {
+        String text = node.toString();
+        return text.length() > 60 ? text.substring(0, 57) + "..." : text;
+    }
+
     private static Entry parseEntry(Path path, String name, JsonNode node, long dataLen) {
+        if (!node.isObject()) {
+            throw new CheckpointException(path, "tensor '" + name + "': header entry must be an object, got " + abbreviate(node));
+        }
         JsonNode dtype = node.get("dtype");
         JsonNode shape = node.get("shape");
         JsonNode offsets = node.get("data_offsets");
@@ -160,7 +207,7 @@ public final class SafetensorsFile {
         long count = 1;
         for (int i = 0; i < dims.length; i++) {
             if (!shape.get(i).isIntegralNumber() || !shape.get(i).canConvertToLong() || shape.get(i).asLong() < 0) {
-                throw new CheckpointException(path, "tensor '" + name + "': bad shape " + shape);
+                throw new CheckpointException(path, "tensor '" + name + "': bad shape " + abbreviate(shape));
             }
             dims[i] = shape.get(i).asLong();
             try {
@@ -169,8 +216,8 @@ public final class SafetensorsFile {
                 throw new CheckpointException(path, "tensor '" + name + "': shape " + shape + " has more elements than a long can count");
             }
         }
-        long begin = offsets.get(0).asLong(-1);
-        long end = offsets.get(1).asLong(-1);
+        long begin = offset(offsets.get(0));
+        long end = offset(offsets.get(1));
         if (begin < 0 || end < begin || end > dataLen) {
             throw new CheckpointException(path, "tensor '" + name + "': data_offsets [" + begin + ", " + end
                     + "] out of bounds of the " + dataLen + "-byte data section (truncated file?)");
@@ -184,6 +231,11 @@ public final class SafetensorsFile {
         return new Entry(name, dtype.asText(), dims, begin, end);
     }
 
+    /** A data offset: a non-negative integer, or -1 for anything else (reported as out of bounds). */
+    private static long offset(JsonNode node) {
+        return node.isIntegralNumber() && node.canConvertToLong() ? node.longValue() : -1;
+    }
+
     private static int elementBytes(String dtype) {
         return switch (dtype) {
             case "F64", "I64", "U64" -> 8;
@@ -194,15 +246,26 @@ public final class SafetensorsFile {
         };
     }
 
-    private static void checkNoOverlap(Path path, java.util.Collection<Entry> entries) {
+    /**
+     * The tensors' byte ranges must not overlap, and the last must end at the data section's last byte. (The reference
+     * writer leaves no gaps either; a gap is tolerated, as it cannot shift what a tensor reads, but a data section longer
+     * or shorter than the tensors is the sign of a wrong header length.)
+     */
+    private static void checkTiling(Path path, java.util.Collection<Entry> entries, long dataLen) {
         List<Entry> sorted = new ArrayList<>(entries);
-        sorted.sort(Comparator.comparingLong(Entry::begin));
-        for (int i = 1; i < sorted.size(); i++) {
-            Entry prev = sorted.get(i - 1);
-            Entry cur = sorted.get(i);
-            if (cur.begin() < prev.end()) {
-                throw new CheckpointException(path, "tensors '" + prev.name() + "' and '" + cur.name() + "' overlap in the data section");
+        sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        long end = 0;
+        String previous = null;
+        for (Entry cur : sorted) {
+            if (cur.begin() < end) {
+                throw new CheckpointException(path, "tensors '" + previous + "' and '" + cur.name() + "' overlap in the data section");
             }
+            end = cur.end();
+            previous = cur.name();
+        }
+        if (end != dataLen) {
+            throw new CheckpointException(path, "the tensors end at byte " + end + " of the data section but the file has "
+                    + dataLen + " data bytes; the header length is wrong, or the file is truncated or has trailing bytes");
         }
     }
 
@@ -230,14 +293,37 @@ public final class SafetensorsFile {
         return e;
     }
 
-    /** The tensor as a {@code [rows, cols]} matrix in its stored dtype, without copying. */
+    /**
+     * The tensor as a {@code [rows, cols]} matrix in its stored dtype, without copying. An {@code I8} tensor is Q8_0
+     * and needs its scales, {@code name_scale} in this file (see {@link #matrix(String, int, int, SafetensorsFile)}).
+     */
     public Matrix matrix(String name, int rows, int cols) {
+        return matrix(name, rows, cols, this);
+    }
+
+    /** The same, with a Q8_0 tensor's scales {@code name_scale} read from {@code scaleFile} (another shard, or this). */
+    public Matrix matrix(String name, int rows, int cols, SafetensorsFile scaleFile) {
         Entry e = entry(name);
         if (e.shape().length != 2 || e.shape()[0] != rows || e.shape()[1] != cols) {
             throw new CheckpointException(path, "tensor '" + name + "' has shape " + java.util.Arrays.toString(e.shape())
                     + ", expected [" + rows + ", " + cols + "]");
         }
-        return new Matrix(name, computeType(e), rows, cols, data.asSlice(e.begin(), e.end() - e.begin()));
+        MemorySegment bytes = data.asSlice(e.begin(), e.end() - e.begin());
+        if (!e.dtype().equals("I8")) return new Matrix(name, computeType(e), rows, cols, bytes);
+        String scaleName = name + DType.Q8_SCALE_SUFFIX;
+        if (cols % DType.Q8_BLOCK != 0) {
+            throw new CheckpointException(path, "I8 tensor '" + name + "' has " + cols + " columns; Q8_0 needs whole blocks of "
+                    + DType.Q8_BLOCK);
+        }
+        if (!scaleFile.contains(scaleName)) {
+            throw new CheckpointException(path, "I8 tensor '" + name + "' has no Q8_0 scales '" + scaleName + "'");
+        }
+        Entry s = scaleFile.entry(scaleName);
+        if (!s.dtype().equals("F16") || s.shape().length != 2 || s.shape()[0] != rows || s.shape()[1] != cols / DType.Q8_BLOCK) {
+            throw new CheckpointException(scaleFile.path, "Q8_0 scales '" + scaleName + "' are " + s.dtype() + " "
+                    + java.util.Arrays.toString(s.shape()) + ", expected F16 [" + rows + ", " + cols / DType.Q8_BLOCK + "]");
+        }
+        return new Matrix(name, DType.Q8_0, rows, cols, bytes, scaleFile.data.asSlice(s.begin(), s.end() - s.begin()));
     }
 
     /** A 1-D tensor of {@code length} elements, converted to float. */
@@ -266,6 +352,10 @@ public final class SafetensorsFile {
             throw new CheckpointException(path, "tensor '" + name + "' is too large to copy into one array");
         }
         double[] out = new double[(int) count];
+        if (count == 0) {
+            if (!e.dtype().equals("F64")) computeType(e); // an unsupported dtype is still an error
+            return out;
+        }
         MemorySegment seg = data.asSlice(e.begin(), e.end() - e.begin());
         if (e.dtype().equals("F64")) {
             for (int i = 0; i < out.length; i++) out[i] = seg.getAtIndex(F64, i);
@@ -281,7 +371,7 @@ public final class SafetensorsFile {
         DType t = DType.fromSafetensors(e.dtype());
         if (t == null) {
             throw new CheckpointException(path, "tensor '" + e.name() + "' has dtype " + e.dtype()
-                    + "; supported weight dtypes are F32, F16 and BF16");
+                    + "; supported weight dtypes are F32, F16 and BF16 (and I8 with Q8_0 scales for linear weights)");
         }
         return t;
     }
@@ -316,15 +406,9 @@ public final class SafetensorsFile {
         int padded = (json.length + 7) / 8 * 8; // the format pads the header with spaces to 8-byte alignment
         ByteBuffer start = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).put(json);
         while (start.hasRemaining()) start.put((byte) ' ');
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        // not Files.createTempFile, which makes the file private to the user: this one gets the mode the umask gives
-        String random = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
-        Path tmp = dir.resolve("." + file.getFileName() + "." + random + ".tmp");
-        // opened before the try: should the name be taken after all, the other file must not be deleted
-        FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Path tmp = AtomicFiles.temporaryFileFor(file);
         try {
-            try (FileChannel out = channel) {
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 writeFully(out, start.flip());
                 for (StreamedTensor t : tensors) {
                     try (Arena arena = Arena.ofShared()) {
@@ -337,7 +421,7 @@ public final class SafetensorsFile {
                     }
                 }
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.commit(tmp, file);
         } finally {
             Files.deleteIfExists(tmp);
         }

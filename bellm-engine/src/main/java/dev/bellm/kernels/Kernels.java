@@ -26,4 +26,9 @@ public interface Kernels {
 
     /** How many threads {@link #parallelFor} and the matmuls use. */
     int threads();
+
+    /** Which implementation computes, in words (for {@code bellm info} and logs). */
+    default String describe() {
+        return getClass().getSimpleName() + ", " + threads() + " threads";
+    }
 }

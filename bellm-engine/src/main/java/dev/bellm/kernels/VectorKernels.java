@@ -12,22 +12,23 @@ import java.util.function.IntConsumer;
 
 import static dev.bellm.kernels.MicroKernels.BWD_ROWS;
 import static dev.bellm.kernels.MicroKernels.BWD_WIDTH;
-import static dev.bellm.kernels.MicroKernels.F8;
-import static dev.bellm.kernels.MicroKernels.FWD_COLS;
-import static dev.bellm.kernels.MicroKernels.FWD_ROWS;
+import static dev.bellm.kernels.KernelShape.COLS;
 
 /**
- * The fast {@link Kernels}: jdk.incubator.vector micro-kernels (8 float lanes, fused multiply-add) on packed
- * panels, cache-blocked, run on a fixed number of threads. Weights are read in their stored dtype (F32, BF16,
- * F16) and converted to float a column tile at a time (at most {@link #FWD_TILE_COLS} rows of w), never whole.
+ * The fast {@link Kernels}: jdk.incubator.vector micro-kernels (fused multiply-add) on packed panels, cache-blocked,
+ * run on a fixed number of threads. Weights are read in their stored dtype (F32, BF16, F16) and converted to float a
+ * column tile at a time (at most {@link #FWD_TILE_COLS} rows of w), never whole.
  *
- * <p>Forward shapes: x [m, k], w [n, k], y [m, n]. First x is packed into panels of 2 rows, interleaved per
- * 8-float chunk and zero-padded to a multiple of 8 in k. Then each task takes a column tile of y (rows of w),
- * converts it into strips of 4 rows, and for each row tile of {@link #FWD_TILE_ROWS} rows, each k-block of
- * {@link #K_BLOCK_CHUNKS} chunks and each strip runs the 2×4 micro-kernel over the panels, keeping 8-lane
+ * <p>The forward's vector width and register tile are a {@link KernelShape}, chosen at start-up for the machine
+ * (8 lanes and a 2×4 tile on AVX2's 16 registers, 16 lanes and 4×4 on AVX-512's 32) or forced by a system property.
+ *
+ * <p>Forward shapes: x [m, k], w [n, k], y [m, n]. First x is packed into panels of the shape's row count,
+ * interleaved per L-float chunk (L = lanes) and zero-padded to a multiple of L in k. Then each task takes a column
+ * tile of y (rows of w), converts it into strips of 4 rows, and for each row tile of {@link #FWD_TILE_ROWS} rows, each
+ * k-block of {@link #K_BLOCK} floats and each strip runs the micro-kernel over the panels, keeping L-lane
  * accumulators per output; at the end the lanes are folded into y. Every output is summed in the order
- * {@link MicroKernels} fixes, whatever m, the tiling or the thread count: a row of x gives the same bits alone or
- * in any batch.
+ * {@link ForwardKernel} fixes, whatever m, the tiling or the thread count: a row of x gives the same bits alone or
+ * in any batch. Column tiles are at most n / (4·threads) wide, so even one row (batch 1) keeps every thread busy.
  *
  * <p>When k is at most {@link #OUTER_MAX_K} (small models, LoRA's B), the forward takes another path, chosen by k
  * alone so that a given w always takes the same one: outer products as in the backward, with w transposed once per
@@ -46,8 +47,8 @@ import static dev.bellm.kernels.MicroKernels.FWD_ROWS;
 public final class VectorKernels implements Kernels, AutoCloseable {
     static final int FWD_TILE_ROWS = 48;
     static final int FWD_TILE_COLS = 64;
-    /** 8-float chunks of k per block: a 4-row strip of w (8 KiB) stays in L1 while the panels of a row tile pass. */
-    static final int K_BLOCK_CHUNKS = 64;
+    /** Floats of k per block: a 4-row strip of w (8 KiB) stays in L1 while the panels of a row tile pass. */
+    static final int K_BLOCK = 512;
     static final int BWD_TILE_ROWS = 64;
     static final int BWD_TILE_COLS = 4 * BWD_WIDTH;
     /** Rows of w per converted backward block: one 32-column group of it (16 KiB) stays in L1 while the panels pass. */
@@ -66,20 +67,40 @@ public final class VectorKernels implements Kernels, AutoCloseable {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final int threads;
+    private final KernelShape shape;
     private final ExecutorService pool;
 
-    /** @param threads how many threads compute, the calling thread included; at least 1 */
+    /**
+     * @param threads how many threads compute, the calling thread included; at least 1. The forward micro-kernel
+     *                shape is {@link KernelShape#configured()}: the machine's, unless {@value KernelShape#PROPERTY} says.
+     */
     public VectorKernels(int threads) {
+        this(threads, KernelShape.configured());
+    }
+
+    /** @param shape the forward micro-kernel shape (vector width and register tile) */
+    public VectorKernels(int threads, KernelShape shape) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
         this.threads = threads;
+        this.shape = java.util.Objects.requireNonNull(shape, "shape");
         this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, new WorkerFactory(this));
     }
 
     @Override
     public int threads() {
         return threads;
+    }
+
+    /** The forward micro-kernel shape this instance runs. */
+    public KernelShape shape() {
+        return shape;
+    }
+
+    @Override
+    public String describe() {
+        return "java: " + shape.describe() + ", " + threads + " threads";
     }
 
     /** Stops the pool threads. Calls after this still work, on the calling thread alone. */
@@ -126,86 +147,85 @@ public final class VectorKernels implements Kernels, AutoCloseable {
             run(plan.groups * plan.rowTiles, plan::tile, parallel);
             return;
         }
-        long packedSize = (long) m * Math.ceilDiv(k, 8) * 8;
+        int lanes = shape.lanes;
+        long packedSize = (long) m * Math.ceilDiv(k, lanes) * lanes;
         if (packedSize > MAX_ARRAY) {
             throw new IllegalArgumentException("matmul with " + w + ": " + m + " rows of x padded to "
-                    + Math.ceilDiv(k, 8) * 8 + " floats exceed one Java array; call it on fewer rows at a time");
+                    + Math.ceilDiv(k, lanes) * lanes + " floats exceed one Java array; call it on fewer rows at a time");
         }
         // the calling thread owns the packed x for this call; the tasks only read it
         float[] panels = SCRATCH.get().xPanels((int) packedSize);
-        ForwardPlan plan = ForwardPlan.of(x, m, w, y, panels, parallel ? threads : 1);
+        ForwardPlan plan = ForwardPlan.of(x, m, w, y, panels, shape, parallel ? threads : 1);
         run(plan.rowTiles, plan::packRows, parallel);
         run(plan.colTiles * plan.rowGroups, plan::tile, parallel);
     }
 
     /**
-     * One forward call's shapes and tiling. Tasks are column tiles of y (rows of w), split into groups of row
-     * tiles only when there are too few column tiles to keep the threads busy.
+     * One forward call's shapes and tiling, for the micro-kernels {@code fk} ({@code lanes} floats per chunk, panels of
+     * {@code panelRows} rows of x). Tasks are column tiles of y (rows of w), split into groups of row tiles only when
+     * there are too few column tiles to keep the threads busy.
      */
-    private record ForwardPlan(float[] x, int m, Matrix w, float[] y, float[] panels, int n, int k, int chunks,
-                               int tileCols, int colTiles, int rowTiles, int rowGroups) {
-        static ForwardPlan of(float[] x, int m, Matrix w, float[] y, float[] panels, int threads) {
-            int n = w.rows;
+    private record ForwardPlan(float[] x, int m, Matrix w, float[] y, float[] panels, ForwardKernel fk, int lanes,
+                               int panelRows, int n, int k, int chunks, int blockChunks, int tileCols, int colTiles,
+                               int rowTiles, int rowGroups) {
+        static ForwardPlan of(float[] x, int m, Matrix w, float[] y, float[] panels, KernelShape shape, int threads) {
+            int n = w.rows, lanes = shape.lanes;
             // about 4 column tiles per thread where n allows: dynamic balance when another process shares a core
-            int tileCols = Math.clamp(Math.ceilDiv(Math.ceilDiv(n, 4 * threads), 8) * 8L, 8, FWD_TILE_COLS);
+            int tileCols = Math.clamp(Math.ceilDiv(Math.ceilDiv(n, 4 * threads), lanes) * (long) lanes, lanes, FWD_TILE_COLS);
             int colTiles = Math.ceilDiv(n, tileCols), rowTiles = Math.ceilDiv(m, FWD_TILE_ROWS);
             int rowGroups = Math.min(rowTiles, Math.ceilDiv(4 * threads, colTiles));
-            return new ForwardPlan(x, m, w, y, panels, n, w.cols, Math.ceilDiv(w.cols, 8), tileCols, colTiles, rowTiles,
-                    rowGroups);
+            return new ForwardPlan(x, m, w, y, panels, shape.kernel(), lanes, shape.rows, n, w.cols,
+                    Math.ceilDiv(w.cols, lanes), K_BLOCK / lanes, tileCols, colTiles, rowTiles, rowGroups);
         }
 
         /**
          * Packs the rows of x tile {@code rowTile}. Layout: one region per k-block (the block starting at chunk c0
-         * begins at {@code c0·m·8}); in it, the panel of 2 rows (1 for a last odd row) starting at row r begins at
-         * {@code r·blockChunks·8} and holds chunk c of its row q at {@code (c·panelRows + q)·8}; zeros past k. So
-         * the panels a row tile reads in one k-block lie one after another.
+         * begins at {@code c0·m·L}); in it, the panel of up to {@code panelRows} rows starting at row r begins at
+         * {@code r·count·L} (count: the block's chunks) and holds chunk c of its row q at {@code (c·rows + q)·L};
+         * zeros past k. So the panels a row tile reads in one k-block lie one after another.
          */
         void packRows(int rowTile) {
             int end = Math.min(m, (rowTile + 1) * FWD_TILE_ROWS);
-            for (int c0 = 0; c0 < chunks; c0 += K_BLOCK_CHUNKS) {
-                int blockChunks = Math.min(K_BLOCK_CHUNKS, chunks - c0);
-                for (int r = rowTile * FWD_TILE_ROWS; r < end; r += FWD_ROWS) {
-                    int panelRows = Math.min(FWD_ROWS, end - r);
-                    for (int q = 0; q < panelRows; q++) {
-                        int dst = c0 * m * 8 + r * blockChunks * 8 + q * 8;
-                        for (int c = 0; c < blockChunks; c++) copyChunk(r + q, c0 + c, dst + c * panelRows * 8);
+            for (int c0 = 0; c0 < chunks; c0 += blockChunks) {
+                int count = Math.min(blockChunks, chunks - c0);
+                for (int r = rowTile * FWD_TILE_ROWS; r < end; r += panelRows) {
+                    int rows = Math.min(panelRows, end - r);
+                    for (int q = 0; q < rows; q++) {
+                        int dst = (c0 * m + r * count + q) * lanes;
+                        for (int c = 0; c < count; c++) copyChunk(r + q, c0 + c, dst + c * rows * lanes);
                     }
                 }
             }
         }
 
-        /** Copies x[row, 8·chunk ..+8) to panels[at ..+8), zero past k. */
+        /** Copies x[row, L·chunk ..+L) to panels[at ..+L), zero past k. */
         private void copyChunk(int row, int chunk, int at) {
-            int src = row * k + chunk * 8;
-            int present = k - chunk * 8;
-            if (present >= 8) {
-                FloatVector.fromArray(F8, x, src).intoArray(panels, at);
-            } else {
-                System.arraycopy(x, src, panels, at, present);
-                Arrays.fill(panels, at + present, at + 8, 0f);
-            }
+            int src = row * k + chunk * lanes;
+            int present = Math.min(lanes, k - chunk * lanes);
+            System.arraycopy(x, src, panels, at, present);
+            if (present < lanes) Arrays.fill(panels, at + present, at + lanes, 0f);
         }
 
         /**
          * Computes y for one column tile and one group of row tiles. With several row tiles to serve, the tile's
-         * rows of w are converted once, all of k, as strips {@code [strip][chunks][4][8]}; with one, each strip is
+         * rows of w are converted once, all of k, as strips {@code [strip][chunks][4][L]}; with one, each strip is
          * converted a k-block at a time just before use, which keeps a long m = 1 call in L1. Accumulators are
-         * {@code [strip][tile row][4][8]}, so the panels of one strip update one contiguous run of them.
+         * {@code [strip][tile row][4][L]}, so the panels of one strip update one contiguous run of them.
          */
         void tile(int index) {
             int j0 = (index / rowGroups) * tileCols, cols = Math.min(tileCols, n - j0);
             int group = index % rowGroups;
             int firstTile = group * rowTiles / rowGroups, endTile = (group + 1) * rowTiles / rowGroups;
-            int strips = Math.ceilDiv(cols, FWD_COLS);
-            int stripAcc = FWD_TILE_ROWS * FWD_COLS * 8;
-            int accSize = Math.ceilDiv(strips, 2) * 2 * stripAcc; // reduce8 reads strips in pairs
+            int strips = Math.ceilDiv(cols, COLS);
+            int stripsPerReduce = lanes / COLS;
+            int stripAcc = FWD_TILE_ROWS * COLS * lanes;
+            int accSize = Math.ceilDiv(strips, stripsPerReduce) * stripsPerReduce * stripAcc; // reduce reads whole groups
+            int stripSize = COLS * lanes;
             Scratch s = SCRATCH.get();
             boolean convertOnce = endTile - firstTile > 1;
-            float[] wp = s.wStrips((convertOnce ? chunks : K_BLOCK_CHUNKS) * strips * FWD_COLS * 8);
+            float[] wp = s.wStrips((convertOnce ? chunks : blockChunks) * strips * stripSize);
             if (convertOnce) {
-                for (int st = 0; st < strips; st++) {
-                    convertStrip(j0, cols, st, 0, chunks, wp, st * chunks * FWD_COLS * 8);
-                }
+                for (int st = 0; st < strips; st++) convertStrip(j0, cols, st, 0, chunks, wp, st * chunks * stripSize);
             }
             float[] acc = s.accumulators(accSize);
             for (int rowTile = firstTile; rowTile < endTile; rowTile++) {
@@ -213,54 +233,50 @@ public final class VectorKernels implements Kernels, AutoCloseable {
                 Arrays.fill(acc, 0, accSize, 0f);
                 if (convertOnce) {
                     // k-block outer: the block's panels of this row tile stay in L2 while every strip passes over them
-                    for (int c0 = 0; c0 < chunks; c0 += K_BLOCK_CHUNKS) {
-                        int blockChunks = Math.min(K_BLOCK_CHUNKS, chunks - c0);
+                    for (int c0 = 0; c0 < chunks; c0 += blockChunks) {
+                        int count = Math.min(blockChunks, chunks - c0);
                         for (int st = 0; st < strips; st++) {
-                            int wo = (st * chunks + c0) * FWD_COLS * 8;
-                            runStrip(i0, rows, c0, blockChunks, wp, wo, acc, st * stripAcc);
+                            runStrip(i0, rows, c0, count, wp, (st * chunks + c0) * stripSize, acc, st * stripAcc);
                         }
                     }
                 } else {
                     // strip outer: each row of w is read front to back, which the prefetchers follow
                     for (int st = 0; st < strips; st++) {
-                        for (int c0 = 0; c0 < chunks; c0 += K_BLOCK_CHUNKS) {
-                            int blockChunks = Math.min(K_BLOCK_CHUNKS, chunks - c0);
-                            convertStrip(j0, cols, st, c0, blockChunks, wp, 0);
-                            runStrip(i0, rows, c0, blockChunks, wp, 0, acc, st * stripAcc);
+                        for (int c0 = 0; c0 < chunks; c0 += blockChunks) {
+                            int count = Math.min(blockChunks, chunks - c0);
+                            convertStrip(j0, cols, st, c0, count, wp, 0);
+                            runStrip(i0, rows, c0, count, wp, 0, acc, st * stripAcc);
                         }
                     }
                 }
                 for (int r = 0; r < rows; r++) {
                     int yo = (i0 + r) * n + j0;
-                    for (int g = 0; g < cols; g += 8) {
-                        int lo = (g / FWD_COLS) * stripAcc + r * FWD_COLS * 8;
-                        MicroKernels.reduce8(acc, lo, lo + stripAcc, y, yo + g, cols - g);
+                    for (int g = 0; g < cols; g += lanes) {
+                        int lo = (g / COLS) * stripAcc + r * COLS * lanes;
+                        fk.reduce(acc, lo, stripAcc, y, yo + g, cols - g);
                     }
                 }
             }
         }
 
         /**
-         * Runs one converted strip (at wo) over the panels of rows [i0, i0 + rows) for chunks [c0, c0 + blockChunks),
-         * accumulating into {@code acc[ao ..)}, laid out {@code [tile row][4][8]}.
+         * Runs one converted strip (at wo) over the panels of rows [i0, i0 + rows) for chunks [c0, c0 + count),
+         * accumulating into {@code acc[ao ..)}, laid out {@code [tile row][4][L]}.
          */
-        private void runStrip(int i0, int rows, int c0, int blockChunks, float[] wp, int wo, float[] acc, int ao) {
-            int xBlock = c0 * m * 8;
-            for (int r = 0; r < rows; r += FWD_ROWS) {
-                int xo = xBlock + (i0 + r) * blockChunks * 8;
-                if (rows - r >= FWD_ROWS) {
-                    MicroKernels.forward2x4(panels, xo, wp, wo, blockChunks, acc, ao + r * FWD_COLS * 8);
-                } else {
-                    MicroKernels.forward1x4(panels, xo, wp, wo, blockChunks, acc, ao + r * FWD_COLS * 8);
-                }
+        private void runStrip(int i0, int rows, int c0, int count, float[] wp, int wo, float[] acc, int ao) {
+            int xBlock = c0 * m * lanes;
+            for (int r = 0; r < rows; r += panelRows) {
+                int xo = xBlock + (i0 + r) * count * lanes;
+                fk.panel(panels, xo, Math.min(panelRows, rows - r), wp, wo, count, acc, ao + r * COLS * lanes);
             }
         }
 
-        /** Converts chunks [c0, c0 + count) of strip st (4 rows of w; rows past n as zeros) as {@code [count][4][8]}. */
+        /** Converts chunks [c0, c0 + count) of strip st (4 rows of w; rows past n as zeros) as {@code [count][4][L]}. */
         private void convertStrip(int j0, int cols, int st, int c0, int count, float[] dst, int off) {
-            for (int q = 0; q < FWD_COLS; q++) {
-                int present = st * FWD_COLS + q < cols ? k - c0 * 8 : 0;
-                WeightChunks.convert(w, j0 + st * FWD_COLS + q, c0 * 8, present, count, dst, off + q * 8, FWD_COLS * 8);
+            for (int q = 0; q < COLS; q++) {
+                int present = st * COLS + q < cols ? k - c0 * lanes : 0;
+                WeightChunks.convert(w, j0 + st * COLS + q, c0 * lanes, present, count, lanes, dst, off + q * lanes,
+                        COLS * lanes);
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.bellm.kernels;
 
 import dev.bellm.tensor.Matrix;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -22,6 +23,7 @@ import static dev.bellm.kernels.MicroKernels.F8;
 final class WeightChunks {
     private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
 
     /** 2^112 = 2^(127 - 15): rescales an f16 exponent (bias 15) placed in an f32 (bias 127), subnormals included. */
     private static final float F16_EXPONENT_SCALE = 0x1p112f;
@@ -34,27 +36,42 @@ final class WeightChunks {
      * {@code count <= 0}); the rest of the chunks is zero.
      */
     static void convert(Matrix w, int row, int col, int count, int chunks, float[] dst, int off, int stride) {
-        int full = Math.max(0, Math.min(count, chunks * 8)) / 8;
+        convert(w, row, col, count, chunks, 8, dst, off, stride);
+    }
+
+    /**
+     * The same with chunks of {@code lanes} floats (a multiple of 8): chunk q holds {@code w[row, col + lanes·q ..+lanes)}
+     * at {@code dst[off + q·stride ..)}, converted 8 values at a time.
+     */
+    static void convert(Matrix w, int row, int col, int count, int chunks, int lanes, float[] dst, int off, int stride) {
+        int parts = lanes / 8;
+        int full = Math.max(0, Math.min(count, chunks * lanes)) / 8; // whole 8-value parts present
         long element = (long) row * w.cols + col;
         MemorySegment seg = w.data;
         switch (w.dtype) {
             case F32 -> {
-                for (int q = 0; q < full; q++) {
-                    FloatVector.fromMemorySegment(F8, seg, (element + 8L * q) * 4, ByteOrder.LITTLE_ENDIAN)
-                            .intoArray(dst, off + q * stride);
+                for (int e = 0; e < full; e++) {
+                    FloatVector.fromMemorySegment(F8, seg, (element + 8L * e) * 4, ByteOrder.LITTLE_ENDIAN)
+                            .intoArray(dst, off + (e / parts) * stride + (e % parts) * 8);
                 }
             }
             case BF16 -> {
-                for (int q = 0; q < full; q++) bf16Chunk(seg, element + 8L * q, dst, off + q * stride);
+                for (int e = 0; e < full; e++) bf16Chunk(seg, element + 8L * e, dst, off + (e / parts) * stride + (e % parts) * 8);
             }
             case F16 -> {
-                for (int q = 0; q < full; q++) f16Chunk(seg, element + 8L * q, dst, off + q * stride);
+                for (int e = 0; e < full; e++) f16Chunk(seg, element + 8L * e, dst, off + (e / parts) * stride + (e % parts) * 8);
+            }
+            case Q8_0 -> {
+                // col is a multiple of 8 here, so each 8-value part lies inside one 32-value block
+                for (int e = 0; e < full; e++) {
+                    q8Chunk(seg, element + 8L * e, w.scale(row, col + 8 * e), dst, off + (e / parts) * stride + (e % parts) * 8);
+                }
             }
         }
-        for (int q = full; q < chunks; q++) {
-            int at = off + q * stride;
-            int present = Math.max(0, Math.min(8, count - 8 * q));
-            for (int l = 0; l < present; l++) dst[at + l] = w.get(row, col + 8 * q + l);
+        for (int e = full; e < chunks * parts; e++) {
+            int at = off + (e / parts) * stride + (e % parts) * 8;
+            int present = Math.max(0, Math.min(8, count - 8 * e));
+            for (int l = 0; l < present; l++) dst[at + l] = w.get(row, col + 8 * e + l);
             Arrays.fill(dst, at + present, at + 8, 0f);
         }
     }
@@ -67,6 +84,12 @@ final class WeightChunks {
         ShortVector bits = ShortVector.fromMemorySegment(S8, seg, element * 2, ByteOrder.LITTLE_ENDIAN);
         IntVector wide = (IntVector) bits.convertShape(VectorOperators.S2I, I8, 0);
         wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, off);
+    }
+
+    /** Eight int8 values times their block's scale: exact in float (8 + 11 significant bits), as {@link Matrix#get}. */
+    private static void q8Chunk(MemorySegment seg, long element, float scale, float[] dst, int off) {
+        ByteVector bytes = ByteVector.fromMemorySegment(B8, seg, element, ByteOrder.LITTLE_ENDIAN);
+        ((FloatVector) bytes.convertShape(VectorOperators.B2F, F8, 0)).mul(scale).intoArray(dst, off);
     }
 
     /**

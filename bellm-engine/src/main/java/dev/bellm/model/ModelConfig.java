@@ -30,14 +30,33 @@ public record ModelConfig(
         int bosTokenId,
         int eosTokenId) {
 
+    /*
+     * Sanity bounds, each far above any published decoder (Llama 3.1 405B: 126 layers, 128 heads, hidden 16384,
+     * intermediate 53248; Gemma 3: vocabulary 262144, head_dim 256), checked before anything is sized by them: a
+     * corrupt or hostile config fails here instead of allocating gigabytes or overflowing an int.
+     */
+    public static final int MAX_LAYERS = 1024;
+    public static final int MAX_HEADS = 1024;
+    public static final int MAX_HEAD_DIM = 1024;
+    public static final int MAX_HIDDEN = 1 << 16;
+    public static final int MAX_INTERMEDIATE = 1 << 19;
+    public static final int MAX_VOCAB = 1 << 22;
+    public static final int MAX_POSITIONS = 1 << 24;
+
     public ModelConfig {
-        requirePositive("hidden_size", hiddenSize);
-        requirePositive("intermediate_size", intermediateSize);
-        requirePositive("num_hidden_layers", numLayers);
-        requirePositive("num_attention_heads", numHeads);
-        requirePositive("num_key_value_heads", numKvHeads);
-        requirePositive("head_dim", headDim);
-        requirePositive("vocab_size", vocabSize);
+        requireInRange("hidden_size", hiddenSize, MAX_HIDDEN);
+        requireInRange("intermediate_size", intermediateSize, MAX_INTERMEDIATE);
+        requireInRange("num_hidden_layers", numLayers, MAX_LAYERS);
+        requireInRange("num_attention_heads", numHeads, MAX_HEADS);
+        requireInRange("num_key_value_heads", numKvHeads, MAX_HEADS);
+        requireInRange("head_dim", headDim, MAX_HEAD_DIM);
+        requireInRange("vocab_size", vocabSize, MAX_VOCAB);
+        requireInRange("max_position_embeddings", maxPositionEmbeddings, MAX_POSITIONS);
+        long qWidth = (long) numHeads * headDim;
+        if (qWidth > MAX_HIDDEN) {
+            throw new IllegalArgumentException("num_attention_heads × head_dim (" + numHeads + " × " + headDim + " = " + qWidth
+                    + ") is above the bound of " + MAX_HIDDEN);
+        }
         if (numHeads % numKvHeads != 0) {
             throw new IllegalArgumentException("num_attention_heads (" + numHeads + ") must be a multiple of num_key_value_heads ("
                     + numKvHeads + ")");
@@ -45,13 +64,18 @@ public record ModelConfig(
         if (headDim % 2 != 0) {
             throw new IllegalArgumentException("head_dim (" + headDim + ") must be even for RoPE");
         }
-        if (!(rmsNormEps > 0) || !(ropeTheta > 0)) {
-            throw new IllegalArgumentException("rms_norm_eps and rope_theta must be positive, got " + rmsNormEps + " and " + ropeTheta);
+        if (!(rmsNormEps > 0) || !(ropeTheta > 0) || !Double.isFinite(rmsNormEps) || !Double.isFinite(ropeTheta)) {
+            throw new IllegalArgumentException("rms_norm_eps and rope_theta must be positive and finite, got " + rmsNormEps
+                    + " and " + ropeTheta);
         }
     }
 
-    private static void requirePositive(String field, int value) {
+    private static void requireInRange(String field, int value, int max) {
         if (value <= 0) throw new IllegalArgumentException(field + " must be positive, got " + value);
+        if (value > max) {
+            throw new IllegalArgumentException(field + " is " + value + ", above the sanity bound of " + max
+                    + " (far beyond any published model: a corrupt config?)");
+        }
     }
 
     public int qDim() {

@@ -38,8 +38,11 @@ final class Rope {
     /** Makes the tables cover positions [0, positions). Call before a parallel section. */
     synchronized void ensure(int positions) {
         int half = headDim / 2;
-        if (cos.length >= positions * half) return;
-        int n = Math.max(positions, 2 * cos.length / Math.max(1, half));
+        if (cos.length >= (long) positions * half) return;
+        int n = (int) Math.min(Math.max(positions, 2L * cos.length / Math.max(1, half)), (Integer.MAX_VALUE - 8) / half);
+        if (n < positions) {
+            throw new IllegalArgumentException(positions + " positions × " + half + " frequencies do not fit a RoPE table");
+        }
         float[] c = new float[n * half], s = new float[n * half];
         for (int p = 0; p < n; p++) {
             for (int j = 0; j < half; j++) {

@@ -68,6 +68,161 @@ public final class Transformer {
         return hidden;
     }
 
+    // ---------------------------------------------------------------- shared prompt prefixes
+
+    /**
+     * The states of a fixed prompt prefix (e.g. the tokens of an embedding prompt before the text), computed once:
+     * in every causal layer below {@code bidirectionalFrom} they are the same whatever follows, so their keys and
+     * values can serve every sequence that starts with them. Layers from {@code bidirectionalFrom} on see the whole
+     * sequence both ways, so there the prefix is recomputed with each sequence, from its states entering the first
+     * bidirectional layer (kept here). Immutable; safe to share between threads.
+     */
+    public static final class PromptPrefix {
+        private final int[] tokens;
+        private final int bidirectionalFrom;
+        /** Layers [0, causalLayers) reuse the prefix's keys and values. */
+        private final int causalLayers;
+        private final float[][] keys, values;
+        /** The prefix's states entering layer causalLayers; for an all-causal model, its final-norm states. */
+        private final float[] boundary;
+
+        private PromptPrefix(int[] tokens, int bidirectionalFrom, int causalLayers, float[][] keys, float[][] values, float[] boundary) {
+            this.tokens = tokens;
+            this.bidirectionalFrom = bidirectionalFrom;
+            this.causalLayers = causalLayers;
+            this.keys = keys;
+            this.values = values;
+            this.boundary = boundary;
+        }
+
+        public int length() {
+            return tokens.length;
+        }
+
+        public int[] tokens() {
+            return tokens.clone();
+        }
+
+        public int bidirectionalFrom() {
+            return bidirectionalFrom;
+        }
+
+        /** Whether {@code sequence} starts with this prefix and has at least one token after it. */
+        public boolean prefixes(int[] sequence) {
+            return sequence.length > tokens.length && Arrays.equals(sequence, 0, tokens.length, tokens, 0, tokens.length);
+        }
+    }
+
+    /** Runs {@code tokens} alone through the causal layers below {@code bidirectionalFrom} and keeps what reuse needs. */
+    public PromptPrefix prefix(int[] tokens, int bidirectionalFrom) {
+        checkBidirectionalFrom(bidirectionalFrom);
+        if (tokens.length == 0) throw new IllegalArgumentException("a prompt prefix needs at least one token");
+        int layers = config.numLayers(), causal = Math.min(bidirectionalFrom, layers), p = tokens.length;
+        Batch batch = Batch.of(tokens);
+        Activations a = new Activations(p, false);
+        embed(tokens, a.x);
+        float[][] keys = new float[causal][], values = new float[causal][];
+        for (int l = 0; l < causal; l++) {
+            layerForward(l, batch, false, a, null, null);
+            keys[l] = Arrays.copyOf(a.k, p * config.kvDim());
+            values[l] = Arrays.copyOf(a.v, p * config.kvDim());
+            float[] next = a.out;
+            a.out = a.x;
+            a.x = next;
+        }
+        float[] boundary = a.x.clone();
+        if (causal == layers) {
+            boundary = new float[p * config.hiddenSize()];
+            Ops.rmsnormForward(a.x, weights.norm(), (float) config.rmsNormEps(), 0, p, config.hiddenSize(), boundary, null);
+        }
+        return new PromptPrefix(tokens.clone(), bidirectionalFrom, causal, keys, values, boundary);
+    }
+
+    /**
+     * Final-norm hidden states of every sequence {@code prefix + suffixes[s]}, {@code [Σ (P + len_s), hidden]}, the same
+     * bits as {@link #hiddenStates(Batch, int)} on the prefixed sequences with the prefix's {@code bidirectionalFrom}
+     * (with kernels whose rows are batch-invariant bit for bit, as {@code VectorKernels}' are). The causal layers run
+     * only the suffix tokens, attending to the prefix's cached keys and values.
+     */
+    public float[] hiddenStates(Batch suffixes, PromptPrefix prefix) {
+        int p = prefix.length(), h = config.hiddenSize(), layers = config.numLayers();
+        Activations a = new Activations(suffixes.tokenCount(), false);
+        embed(suffixes.tokens(), a.x);
+        for (int l = 0; l < prefix.causalLayers; l++) {
+            layerForward(l, suffixes, false, a, null, null, prefix);
+            float[] next = a.out;
+            a.out = a.x;
+            a.x = next;
+        }
+        int[][] full = new int[suffixes.size()][];
+        for (int s = 0; s < suffixes.size(); s++) {
+            full[s] = new int[p + suffixes.length(s)];
+            System.arraycopy(prefix.tokens, 0, full[s], 0, p);
+            System.arraycopy(suffixes.tokens(), suffixes.offsets()[s], full[s], p, suffixes.length(s));
+        }
+        Batch batch = Batch.of(full);
+        float[] suffixStates = a.x;
+        if (prefix.causalLayers == layers) {
+            float[] normed = new float[suffixes.tokenCount() * h];
+            Ops.rmsnormForward(suffixStates, weights.norm(), (float) config.rmsNormEps(), 0, suffixes.tokenCount(), h, normed, null);
+            return interleave(prefix.boundary, normed, suffixes, batch);
+        }
+        Activations b = new Activations(batch.tokenCount(), false);
+        System.arraycopy(interleave(prefix.boundary, suffixStates, suffixes, batch), 0, b.x, 0, batch.tokenCount() * h);
+        for (int l = prefix.causalLayers; l < layers; l++) {
+            layerForward(l, batch, l >= prefix.bidirectionalFrom, b, null, null);
+            float[] next = b.out;
+            b.out = b.x;
+            b.x = next;
+        }
+        float[] hidden = new float[batch.tokenCount() * h];
+        Ops.rmsnormForward(b.x, weights.norm(), (float) config.rmsNormEps(), 0, batch.tokenCount(), h, hidden, null);
+        return hidden;
+    }
+
+    /** Rows of each prefixed sequence: the P prefix rows, then that sequence's suffix rows. */
+    private float[] interleave(float[] prefixRows, float[] suffixRows, Batch suffixes, Batch full) {
+        int h = config.hiddenSize(), p = full.length(0) - suffixes.length(0);
+        float[] out = new float[full.tokenCount() * h];
+        for (int s = 0; s < suffixes.size(); s++) {
+            System.arraycopy(prefixRows, 0, out, full.offsets()[s] * h, p * h);
+            System.arraycopy(suffixRows, suffixes.offsets()[s] * h, out, (full.offsets()[s] + p) * h, suffixes.length(s) * h);
+        }
+        return out;
+    }
+
+    /**
+     * Causal attention of suffix tokens that follow the prefix: query i of sequence s (position P + i) sees the P prefix
+     * keys and the suffix keys up to itself. Keys and values are laid out as the uncached pass lays out the whole
+     * sequence's, so every score and sum runs the same operations in the same order.
+     */
+    private void attentionAfterPrefix(int layer, Batch batch, Activations a, PromptPrefix prefix) {
+        int hd = config.headDim(), kvd = config.kvDim(), qd = config.qDim(), p = prefix.length();
+        int group = config.numHeads() / config.numKvHeads();
+        float scale = (float) (1 / Math.sqrt(hd));
+        float[] pk = prefix.keys[layer], pv = prefix.values[layer];
+        kernels.parallelFor(batch.size() * config.numKvHeads(), task -> {
+            int s = task / config.numKvHeads(), g = task % config.numKvHeads();
+            int t0 = batch.offsets()[s], len = batch.length(s), totalKeys = p + len, width = VectorMath.padded(totalKeys);
+            float[] kt = new float[hd * width], vs = new float[totalKeys * hd];
+            for (int j = 0; j < totalKeys; j++) {
+                float[] k = j < p ? pk : a.k, v = j < p ? pv : a.v;
+                int o = (j < p ? j : t0 + j - p) * kvd + g * hd;
+                for (int c = 0; c < hd; c++) kt[c * width + j] = k[o + c];
+                System.arraycopy(v, o, vs, j * hd, hd);
+            }
+            float[] probs = new float[width];
+            for (int head = g * group; head < (g + 1) * group; head++) {
+                for (int i = 0; i < len; i++) {
+                    int qo = (t0 + i) * qd + head * hd, nKeys = p + i + 1;
+                    VectorMath.scores(a.q, qo, scale, kt, width, hd, probs, nKeys);
+                    VectorMath.softmax(probs, nKeys);
+                    VectorMath.weightedSum(probs, nKeys, vs, 0, hd, hd, a.attOut, qo);
+                }
+            }
+        });
+    }
+
     // ---------------------------------------------------------------- generation
 
     public KvCache newCache(int capacity) {
@@ -151,6 +306,7 @@ public final class Transformer {
      */
     public TrainingPass trainingForward(Batch batch, float[] inputs, int bidirectionalFrom, LoraDropout dropout, float[] hiddenOut) {
         checkBidirectionalFrom(bidirectionalFrom);
+        if (batch.adapters() != null) throw new IllegalArgumentException("per-sequence adapters are for inference; train one adapter at a time");
         if (inputs.length != batch.tokenCount() * config.hiddenSize()) {
             throw new IllegalArgumentException("inputs hold " + inputs.length + " values, not tokens x hidden = "
                     + batch.tokenCount() + " x " + config.hiddenSize());
@@ -218,6 +374,7 @@ public final class Transformer {
         float[] x, out;
         final float[] xn1, rstd1, q, k, v, qPre, kPre, qRstd, kRstd, attOut, h1, xn2, rstd2, gate, up, act, proj;
         float[] attProbs;
+        Batch batch;
         final LoraInput[] loraInputs = new LoraInput[LayerWeights.PROJECTIONS.size()];
 
         Activations(int t, boolean keepForBackward) {
@@ -261,9 +418,16 @@ public final class Transformer {
     }
 
     private void layerForward(int l, Batch batch, boolean bidirectional, Activations a, KvCache cache, LoraDropout dropout) {
+        layerForward(l, batch, bidirectional, a, cache, dropout, null);
+    }
+
+    /** One layer; with {@code prefix}, each sequence of the batch continues after the prefix (causal layers only). */
+    private void layerForward(int l, Batch batch, boolean bidirectional, Activations a, KvCache cache, LoraDropout dropout,
+                              PromptPrefix prefix) {
         LayerWeights w = weights.layers().get(l);
         int t = a.tokens, h = config.hiddenSize();
         float eps = (float) config.rmsNormEps();
+        a.batch = batch;
 
         Ops.rmsnormForward(a.x, w.inputLayernorm(), eps, 0, t, h, a.xn1, a.rstd1);
         linearForward(l, 0, w.qProj(), a.xn1, t, config.qkNorm() ? a.qPre : a.q, a, dropout);
@@ -273,7 +437,7 @@ public final class Transformer {
             Ops.rmsnormForward(a.qPre, w.qNorm(), eps, 0, t * config.numHeads(), config.headDim(), a.q, a.qRstd);
             Ops.rmsnormForward(a.kPre, w.kNorm(), eps, 0, t * config.numKvHeads(), config.headDim(), a.k, a.kRstd);
         }
-        int start = cache == null ? 0 : cache.length;
+        int start = cache != null ? cache.length : prefix != null ? prefix.length() : 0;
         rope.ensure(start + batch.maxLength());
         for (int s = 0; s < batch.size(); s++) {
             for (int i = batch.offsets()[s]; i < batch.offsets()[s + 1]; i++) {
@@ -282,7 +446,8 @@ public final class Transformer {
                 rope.rotate(a.k, i, config.numKvHeads(), pos, false);
             }
         }
-        attentionForward(l, batch, bidirectional, a, cache);
+        if (prefix != null) attentionAfterPrefix(l, batch, a, prefix);
+        else attentionForward(l, batch, bidirectional, a, cache);
         linearForward(l, 3, w.oProj(), a.attOut, t, a.proj, a, dropout);
         for (int i = 0; i < t * h; i++) a.h1[i] = a.x[i] + a.proj[i];
 
@@ -346,6 +511,10 @@ public final class Transformer {
     private void linearForward(int layer, int p, Linear lin, float[] x, int m, float[] y, Activations a, LoraDropout dropout) {
         kernels.matmul(x, m, lin.weight(), y);
         if (lin.bias() != null) Ops.addBias(y, lin.bias(), m);
+        if (a.batch != null && a.batch.adapters() != null) {
+            addAdapterDeltas(layer, p, lin, x, y, a.batch);
+            return;
+        }
         Lora lora = lin.lora();
         if (lora == null) return;
         float[] input = x;
@@ -362,6 +531,36 @@ public final class Transformer {
         kernels.matmul(xa, m, lora.b(), delta);
         for (int i = 0; i < delta.length; i++) y[i] += lora.scale() * delta[i];
         if (a.keep) a.loraInputs[p] = new LoraInput(input, dropScale, xa);
+    }
+
+    /**
+     * The LoRA deltas of a batch whose sequences name their own adapters ({@link Batch#adapters()}): each run of
+     * consecutive sequences with the same adapter adds {@code scale·(x·Aᵀ)·Bᵀ} to its rows, the same operations
+     * in the same order as a batch of that adapter alone, so every row gets the same bits (GEMM rows are
+     * independent of m).
+     */
+    private void addAdapterDeltas(int layer, int p, Linear lin, float[] x, float[] y, Batch batch) {
+        ModelWeights[] adapters = batch.adapters();
+        int in = lin.in(), out = lin.out();
+        for (int s = 0, e; s < batch.size(); s = e) {
+            e = s + 1;
+            while (e < batch.size() && adapters[e] == adapters[s]) e++;
+            if (adapters[s] == null) continue;
+            Linear adapted = adapters[s].layers().get(layer).projection(LayerWeights.PROJECTIONS.get(p));
+            if (adapted.weight() != lin.weight()) {
+                throw new IllegalArgumentException("the adapter of sequence " + s + " is not applied to this transformer's base "
+                        + lin.weight());
+            }
+            Lora lora = adapted.lora();
+            if (lora == null) continue;
+            int row0 = batch.offsets()[s], rows = batch.offsets()[e] - row0;
+            float[] xs = rows == batch.tokenCount() ? x : Arrays.copyOfRange(x, row0 * in, (row0 + rows) * in);
+            float[] xa = new float[rows * lora.rank()];
+            kernels.matmul(xs, rows, lora.a(), xa);
+            float[] delta = new float[rows * out];
+            kernels.matmul(xa, rows, lora.b(), delta);
+            for (int i = 0; i < delta.length; i++) y[row0 * out + i] += lora.scale() * delta[i];
+        }
     }
 
     /** Backward of {@link #linearForward}: {@code dx += dy·W + scale·((dy·B)·A) ⊙ dropout}, and the LoRA gradients. */

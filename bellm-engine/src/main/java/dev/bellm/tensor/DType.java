@@ -4,7 +4,19 @@ package dev.bellm.tensor;
 public enum DType {
     F32(4),
     F16(2),
-    BF16(2);
+    BF16(2),
+    /**
+     * Per-block-scaled int8 (the Q8_0 idea): each run of {@link #Q8_BLOCK} weights along a row is {@code q·d} with q an
+     * int8 in [-127, 127] and one f16 scale d per block. {@link #bytes} counts the int8 values; the scales (1/16 byte
+     * per weight more) are a second segment of the {@link Matrix}. Stored in safetensors as an {@code I8} tensor and
+     * an {@code F16} tensor named {@code <name>_scale}, shape {@code [rows, cols / 32]}.
+     */
+    Q8_0(1);
+
+    /** Weights per Q8_0 block (one scale each). */
+    public static final int Q8_BLOCK = 32;
+    /** Name suffix of a Q8_0 tensor's scales in safetensors. */
+    public static final String Q8_SCALE_SUFFIX = "_scale";
 
     public final int bytes;
 

@@ -259,6 +259,18 @@ public final class Llama2cTokenizer implements Tokenizer {
         return pieces.length;
     }
 
+    /**
+     * A llama2.c tokenizer has exactly the checkpoint's {@code vocab_size} tokens ({@code build_tokenizer} reads that
+     * many): fewer means a truncated or wrong file, whose missing ids would never be produced or decoded.
+     */
+    @Override
+    public void checkFits(int modelVocabSize, Path where) {
+        if (pieces.length != modelVocabSize) {
+            throw new CheckpointException(file, "holds " + pieces.length + " tokens but the model " + where + " has vocab_size "
+                    + modelVocabSize + "; a llama2.c tokenizer holds exactly the model's vocabulary (truncated or wrong file?)");
+        }
+    }
+
     @Override
     public String toString() {
         return "Llama2cTokenizer[" + file + ", " + pieces.length + " tokens]";

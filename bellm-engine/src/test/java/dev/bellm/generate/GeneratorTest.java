@@ -1,5 +1,6 @@
 package dev.bellm.generate;
 
+import dev.bellm.SharedData;
 import dev.bellm.io.DataDirectory;
 import dev.bellm.io.ModelLoader;
 import dev.bellm.kernels.VectorKernels;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The language-model path against llama2.c's documented greedy sample of the real stories260K model. */
+@SharedData
 class GeneratorTest {
     @Test
     void stories260KGreedyFromBosMatchesLlama2c() throws Exception {

@@ -1,5 +1,6 @@
 package dev.bellm.io;
 
+import dev.bellm.SharedData;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** Each test corrupts a copy of a fixture and expects a CheckpointException naming the file and the field or tensor. */
+@SharedData
 class HfCheckpointBadInputTest {
     private static final String K_PROJ_0 = "model.layers.0.self_attn.k_proj.weight";
 

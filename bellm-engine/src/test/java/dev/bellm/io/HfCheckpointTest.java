@@ -1,5 +1,6 @@
 package dev.bellm.io;
 
+import dev.bellm.SharedData;
 import dev.bellm.model.LayerWeights;
 import dev.bellm.model.ModelConfig;
 import dev.bellm.model.ModelWeights;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The fixture checkpoints load with the numbers of their config.json and README; spot values were read from
  * the files with Python's struct module, independently of this loader.
  */
+@SharedData
 class HfCheckpointTest {
     @TempDir
     Path tmp;

@@ -1,5 +1,6 @@
 package dev.bellm.io;
 
+import dev.bellm.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -36,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SharedData
 class PeftAdapterTest {
     private static final String LORA = "tiny-llama-lora";
     private static final String ADAPTER_WEIGHTS = "adapter_model.safetensors";

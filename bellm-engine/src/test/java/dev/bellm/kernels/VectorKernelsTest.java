@@ -1,5 +1,6 @@
 package dev.bellm.kernels;
 
+import dev.bellm.SharedData;
 import dev.bellm.io.DataDirectory;
 import dev.bellm.io.SafetensorsFile;
 import dev.bellm.tensor.DType;
@@ -39,11 +40,21 @@ class VectorKernelsTest {
     private static final VectorKernels ONE = new VectorKernels(1);
     private static final VectorKernels TWO = new VectorKernels(2);
     private static final NaiveKernels NAIVE = new NaiveKernels();
+    /** Every forward shape on 1 and 2 threads: each is tested here whatever the machine would choose. */
+    private static final List<VectorKernels> ALL = new ArrayList<>();
+
+    static {
+        for (KernelShape shape : KernelShape.values()) {
+            ALL.add(new VectorKernels(1, shape));
+            ALL.add(new VectorKernels(2, shape));
+        }
+    }
 
     @AfterAll
     static void stopPools() {
         ONE.close();
         TWO.close();
+        ALL.forEach(VectorKernels::close);
     }
 
     /**
@@ -55,10 +66,12 @@ class VectorKernelsTest {
     static Stream<Arguments> shapes() {
         int[][] mnk = {{1, 1, 1}, {1, 5, 7}, {2, 3, 8}, {3, 4, 9}, {4, 8, 24}, {7, 64, 48}, {5, 65, 17},
                 {33, 70, 48}, {1, 131, 1030}, {50, 67, 513}, {100, 20, 97}, {49, 130, 96}, {13, 300, 260},
-                {200, 300, 70}, {201, 70, 300}};
+                {200, 300, 70}, {201, 70, 300}, {3, 40, 32}, {1, 70, 544}, {50, 67, 1056}, {9, 33, 288}};
         List<Arguments> out = new ArrayList<>();
         for (int[] s : mnk) {
-            for (DType t : DType.values()) out.add(Arguments.of(s[0], s[1], s[2], t));
+            for (DType t : DType.values()) {
+                if (t != DType.Q8_0 || s[2] % DType.Q8_BLOCK == 0) out.add(Arguments.of(s[0], s[1], s[2], t));
+            }
         }
         return out.stream();
     }
@@ -71,13 +84,13 @@ class VectorKernelsTest {
         float[] x = values(m * k, rnd);
         float[] expected = new float[m * n];
         NAIVE.matmul(x, m, w, expected);
-        for (VectorKernels kernels : List.of(ONE, TWO)) {
+        for (VectorKernels kernels : ALL) {
             float[] y = new float[m * n];
             Arrays.fill(y, Float.NaN); // matmul overwrites y
             kernels.matmul(x, m, w, y);
             float[] scale = dotMagnitudes(x, m, w);
             for (int i = 0; i < m * n; i++) {
-                String what = "y[" + i / n + ", " + i % n + "], " + kernels.threads() + " threads";
+                String what = "y[" + i / n + ", " + i % n + "], " + kernels.describe();
                 assertClose(expected[i], y[i], scale[i], what);
             }
         }
@@ -112,25 +125,62 @@ class VectorKernelsTest {
      * dot-product path (k = 1037) and on the outer-product path for short rows (k = 200, 64), whose last group of
      * outputs (n = 70) is narrower than 32.
      */
-    @ParameterizedTest(name = "{0} k={1}")
-    @MethodSource("dtypesAndRowLengths")
-    void rowsAreBatchInvariantBitForBit(DType dtype, int k) {
+    @ParameterizedTest(name = "{2} {0} k={1}")
+    @MethodSource("dtypesRowLengthsAndShapes")
+    void rowsAreBatchInvariantBitForBit(DType dtype, int k, KernelShape shape) {
         Random rnd = new Random(2024 + dtype.ordinal() + k);
         int n = 70;
         Matrix w = matrix(dtype, n, k, rnd, false);
-        for (int m : new int[] {1, 2, 3, 4, 7, 33, 49, 97}) {
-            float[] x = values(m * k, rnd);
-            float[] batched = new float[m * n];
-            TWO.matmul(x, m, w, batched);
-            float[] batchedOneThread = new float[m * n];
-            ONE.matmul(x, m, w, batchedOneThread);
-            assertBitsEqual(batched, 0, batchedOneThread, 0, m * n, "m=" + m + ": 1 thread vs 2 threads");
-            for (int i = 0; i < m; i++) {
-                float[] row = Arrays.copyOfRange(x, i * k, (i + 1) * k);
-                float[] alone = new float[n];
-                TWO.matmul(row, 1, w, alone);
-                assertBitsEqual(alone, 0, batched, i * n, n, "m=" + m + ", row " + i + " alone vs in the batch");
+        try (VectorKernels one = new VectorKernels(1, shape); VectorKernels two = new VectorKernels(2, shape)) {
+            for (int m : new int[] {1, 2, 3, 4, 5, 6, 7, 33, 49, 97}) {
+                float[] x = values(m * k, rnd);
+                float[] batched = new float[m * n];
+                two.matmul(x, m, w, batched);
+                float[] batchedOneThread = new float[m * n];
+                one.matmul(x, m, w, batchedOneThread);
+                assertBitsEqual(batched, 0, batchedOneThread, 0, m * n, "m=" + m + ": 1 thread vs 2 threads");
+                for (int i = 0; i < m; i++) {
+                    float[] row = Arrays.copyOfRange(x, i * k, (i + 1) * k);
+                    float[] alone = new float[n];
+                    two.matmul(row, 1, w, alone);
+                    assertBitsEqual(alone, 0, batched, i * n, n, "m=" + m + ", row " + i + " alone vs in the batch");
+                }
             }
+        }
+    }
+
+    /**
+     * The register tile does not enter the summation order: shapes of one vector width give the same bits (here the
+     * 2×4 and 4×4 tiles on 8 lanes, with m tails of every size around both panel heights).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dtypes")
+    void shapesOfOneWidthGiveTheSameBits(DType dtype) {
+        Random rnd = new Random(77 + dtype.ordinal());
+        int n = 133, k = dtype == DType.Q8_0 ? 1120 : 1100;
+        Matrix w = matrix(dtype, n, k, rnd, true);
+        try (VectorKernels narrow = new VectorKernels(2, KernelShape.V256_2X4);
+             VectorKernels wide = new VectorKernels(2, KernelShape.V256_4X4)) {
+            for (int m : new int[] {1, 2, 3, 5, 6, 7, 50, 99}) {
+                float[] x = values(m * k, rnd);
+                float[] a = new float[m * n], b = new float[m * n];
+                narrow.matmul(x, m, w, a);
+                wide.matmul(x, m, w, b);
+                assertBitsEqual(a, 0, b, 0, m * n, "m=" + m + ": v256_2x4 vs v256_4x4");
+            }
+        }
+    }
+
+    @Test
+    void shapeIsChosenForTheMachineAndCanBeForced() {
+        int bits = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        assertEquals(bits >= 512 ? KernelShape.V512_4X4 : KernelShape.V256_2X4, KernelShape.parse("auto"));
+        assertEquals(KernelShape.V256_4X4, KernelShape.parse(" v256_4x4 "));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> KernelShape.parse("v1024"));
+        assertTrue(bad.getMessage().contains(KernelShape.PROPERTY) && bad.getMessage().contains("v512_4x4"), bad.getMessage());
+        for (KernelShape s : KernelShape.values()) {
+            assertTrue(s.lanes == 8 || s.registers() <= 32, s + " fits 32 registers");
+            if (s == KernelShape.V256_2X4) assertTrue(s.registers() <= 16, "the AVX2 shape fits 16 registers");
         }
     }
 
@@ -139,7 +189,7 @@ class VectorKernelsTest {
     @MethodSource("dtypes")
     void backwardRowsAreBatchInvariantBitForBit(DType dtype) {
         Random rnd = new Random(99 + dtype.ordinal());
-        int n = 300, k = 101;
+        int n = 300, k = dtype == DType.Q8_0 ? 96 : 101;
         Matrix w = matrix(dtype, n, k, rnd, true);
         for (int m : new int[] {1, 3, 5, 66}) {
             float[] dy = values(m * n, rnd);
@@ -154,8 +204,9 @@ class VectorKernelsTest {
         }
     }
 
-    static Stream<Arguments> dtypesAndRowLengths() {
-        return dtypes().flatMap(t -> Stream.of(Arguments.of(t, 1037), Arguments.of(t, 200), Arguments.of(t, 64)));
+    static Stream<Arguments> dtypesRowLengthsAndShapes() {
+        return dtypes().flatMap(t -> Stream.of(1037, 200, 64, 1056).filter(k -> t != DType.Q8_0 || k % DType.Q8_BLOCK == 0)
+                .flatMap(k -> Stream.of(KernelShape.values()).map(s -> Arguments.of(t, k, s))));
     }
 
     static Stream<DType> dtypes() {
@@ -164,6 +215,7 @@ class VectorKernelsTest {
 
     /** A real checkpoint: the bf16 lm_head memory-mapped from a fixture shard, used in place. */
     @Test
+    @SharedData
     void matmulReadsMappedBf16CheckpointWeights() {
         SafetensorsFile file = SafetensorsFile.open(
                 DataDirectory.resolve("fixtures/tiny-llama-bf16-sharded/model-00001-of-00003.safetensors"));
@@ -306,7 +358,7 @@ class VectorKernelsTest {
         long bytes = heap.data.byteSize();
         MemorySegment seg = Arena.ofAuto().allocate(bytes + 2).asSlice(2);
         MemorySegment.copy(heap.data, 0, seg, 0, bytes);
-        return new Matrix("test.weight", dtype, n, k, seg);
+        return new Matrix("test.weight", dtype, n, k, seg, heap.scales);
     }
 
     /** Σ_c |x[i, c]·w[j, c]| for every output: the scale a float32 dot product's rounding error is relative to. */

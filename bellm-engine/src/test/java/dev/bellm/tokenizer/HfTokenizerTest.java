@@ -1,5 +1,6 @@
 package dev.bellm.tokenizer;
 
+import dev.bellm.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SharedData
 class HfTokenizerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path FIXTURES = DataDirectory.resolve("fixtures");

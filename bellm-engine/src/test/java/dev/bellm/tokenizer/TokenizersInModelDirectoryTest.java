@@ -1,5 +1,6 @@
 package dev.bellm.tokenizer;
 
+import dev.bellm.SharedData;
 import dev.bellm.io.CheckpointException;
 import dev.bellm.io.DataDirectory;
 import org.junit.jupiter.api.Test;
@@ -16,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A Hugging Face model directory without tokenizer.json (a merged llama2.c model) carries a llama2.c tok*.bin. */
+@SharedData
 class TokenizersInModelDirectoryTest {
     private static final Path TOK512 = DataDirectory.resolve("models/stories260K/tok512.bin");
     private static final Path TINY_LLAMA = DataDirectory.resolve("fixtures/tiny-llama");

@@ -1,5 +1,6 @@
 package dev.bellm.tokenizer;
 
+import dev.bellm.SharedData;
 import dev.bellm.io.CheckpointException;
 import dev.bellm.io.DataDirectory;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SharedData
 class TokenizersTest {
     private static final Path TINY_LLAMA = DataDirectory.resolve("fixtures/tiny-llama");
     private static final Path STORIES = DataDirectory.resolve("models/stories260K");

@@ -19,15 +19,13 @@ public final class LoraInit {
     private LoraInit() {}
 
     public static ModelWeights attach(ModelWeights base, List<String> targets, int rank, double alpha, boolean rsLora, long seed) {
-        if (rank <= 0) throw new IllegalArgumentException("LoRA rank must be positive, got " + rank);
-        if (!(alpha > 0)) throw new IllegalArgumentException("LoRA alpha must be positive, got " + alpha);
+        float scale = Lora.scale(rank, alpha, rsLora);
         if (targets.isEmpty()) throw new IllegalArgumentException("no LoRA target modules; choose from " + LayerWeights.PROJECTIONS);
         for (String t : targets) {
             if (!LayerWeights.PROJECTIONS.contains(t)) {
                 throw new IllegalArgumentException("unknown LoRA target '" + t + "'; choose from " + LayerWeights.PROJECTIONS);
             }
         }
-        float scale = (float) (rsLora ? alpha / Math.sqrt(rank) : alpha / rank);
         SplittableRandom rng = new SplittableRandom(seed);
         List<LayerWeights> layers = new ArrayList<>();
         for (int l = 0; l < base.layers().size(); l++) {

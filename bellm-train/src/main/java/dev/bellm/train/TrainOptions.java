@@ -2,6 +2,7 @@ package dev.bellm.train;
 
 import dev.bellm.embed.Pooling;
 import dev.bellm.model.LayerWeights;
+import dev.bellm.model.Lora;
 import dev.bellm.train.loss.AngleObjective;
 
 import java.util.ArrayList;
@@ -42,7 +43,11 @@ public final class TrainOptions {
 
     public void validate() {
         require(loraRank > 0, "--lora-r must be positive");
-        require(loraAlpha > 0, "--lora-alpha must be positive");
+        try {
+            Lora.scale(loraRank, loraAlpha, rsLora);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--lora-r / --lora-alpha: " + e.getMessage());
+        }
         require(loraDropout >= 0 && loraDropout < 1, "--lora-dropout must be in [0, 1)");
         require(learningRate > 0, "--lr must be positive");
         require(weightDecay >= 0, "--weight-decay must be >= 0");

@@ -87,7 +87,8 @@ public final class Trainer {
         this.weights = LoraInit.attach(base, options.loraTargets, options.loraRank, options.loraAlpha, options.rsLora, options.seed);
         this.transformer = new Transformer(weights, kernels);
         Embedder.Builder b = Embedder.builder().model(weights, tokenizer).kernels(kernels).pooling(options.pooling)
-                .prompt(options.prompt).maxTokens(options.maxLength).truncation(Embedder.Truncation.KEEP_START);
+                .prompt(options.prompt).maxTokens(options.maxLength).truncation(Embedder.Truncation.KEEP_START)
+                .reusePromptPrefix(false); // the adapters change in place: a prefix computed now would go stale
         if (options.bidirectionalFrom != null) b.bidirectionalFrom(options.bidirectionalFrom);
         this.embedder = b.build();
         this.grads = new LoraGradients(weights);
@@ -115,15 +116,15 @@ public final class Trainer {
         if (data.isEmpty()) throw new IllegalArgumentException("no training examples");
         boolean triplets = data.getFirst() instanceof Triplet;
         AngleObjective objective = withLayout(options.objective, triplets);
-        if (!triplets && objective.ibnWeight() > 0) {
-            for (Example e : data) {
-                double label = ((ScoredPair) e).label();
-                if (label != 0 && label != 1) {
-                    throw new IllegalArgumentException("the in-batch-negative term needs labels 0 or 1, but the data has graded scores"
-                            + " (e.g. " + label + "); set its weight to 0 (--ibn-w 0)");
-                }
-            }
+        TrainingSetCheck.requireTrainable(data, objective);
+        Files.createDirectories(outDir);
+        try (OutputLock lock = OutputLock.acquire(outDir)) {
+            return train(data, objective, triplets, outDir, devScore, resume, listener);
         }
+    }
+
+    private Result train(List<Example> data, AngleObjective objective, boolean triplets, Path outDir,
+                         ToDoubleFunction<Embedder> devScore, boolean resume, Listener listener) throws IOException {
         List<List<Example>> micro = new ArrayList<>();
         List<Integer> epochOf = new ArrayList<>();
         for (int e = 0; e < options.epochs; e++) {
@@ -136,7 +137,6 @@ public final class Trainer {
         if (options.maxSteps > 0) totalSteps = Math.min(totalSteps, options.maxSteps);
         int warmup = (int) Math.round(options.warmupRatio * totalSteps);
 
-        Files.createDirectories(outDir);
         List<Map<String, Object>> history = new ArrayList<>();
         Double best = null, initial = null;
         int step = 0;

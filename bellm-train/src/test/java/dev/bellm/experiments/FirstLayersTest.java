@@ -1,5 +1,6 @@
 package dev.bellm.experiments;
 
+import dev.bellm.SharedData;
 import dev.bellm.Fixtures;
 import dev.bellm.embed.Pooling;
 import dev.bellm.io.ModelLoader;
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The degradation probe's truncated model. */
+@SharedData
 class FirstLayersTest {
     private static final ModelWeights FULL = ModelLoader.load(Fixtures.path("tiny-llama"));
     private static final VectorKernels KERNELS = new VectorKernels(2);

@@ -1,5 +1,6 @@
 package dev.bellm.experiments;
 
+import dev.bellm.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bellm.Fixtures;
@@ -36,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The sweep on the 4-layer fixture model with tiny budgets and a cheap scorer on two fixture inputs. */
+@SharedData
 class SweepTest {
     private static final Path MODEL = Fixtures.path("tiny-llama");
     private static final ModelWeights WEIGHTS = ModelLoader.load(MODEL);

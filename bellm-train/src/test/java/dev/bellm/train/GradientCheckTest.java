@@ -1,5 +1,6 @@
 package dev.bellm.train;
 
+import dev.bellm.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bellm.Fixtures;
 import dev.bellm.embed.Pooling;
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * adapter (layers 2, 3 bidirectional, last-token pooling), and its gradient with respect to every LoRA tensor,
  * through the hand-written backward pass of the whole model.
  */
+@SharedData
 class GradientCheckTest {
     @Test
     void lossAndEveryLoraGradientMatchTheFloat64Oracle() {

@@ -1,5 +1,6 @@
 package dev.bellm.train;
 
+import dev.bellm.SharedData;
 import dev.bellm.Fixtures;
 import dev.bellm.embed.Embedder;
 import dev.bellm.embed.Pooling;
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SharedData
 class TrainerTest {
     private static final Path MODEL = Fixtures.path("tiny-llama");
 

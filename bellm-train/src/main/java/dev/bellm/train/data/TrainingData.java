@@ -7,21 +7,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bellm.io.AtomicFiles;
+import dev.bellm.io.TextLines;
 
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.RandomAccess;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -31,7 +31,7 @@ import java.util.function.Supplier;
  * and the conversion of triplets to scored pairs. A training set holds one kind of {@link Example}.
  *
  * <p>The builders take the data directory that holds {@code data/} (normally {@code DataDirectory.root()}).
- * Malformed input fails with an {@link IllegalArgumentException} whose message starts with the file and the
+ * Malformed input fails with a {@link TrainingDataException} whose message starts with the file and the
  * 1-based line; a file that cannot be read fails with an {@link UncheckedIOException} naming it.
  */
 public final class TrainingData {
@@ -58,34 +58,73 @@ public final class TrainingData {
      * ignored; every row must be of the kind of the first.
      */
     public static List<Example> read(Path jsonl) {
-        List<Example> examples = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(jsonl, StandardCharsets.UTF_8)) {
-            int lineNumber = 0;
-            int firstRowLine = 0;
-            for (String line; (line = in.readLine()) != null; ) {
-                lineNumber++;
-                if (line.isBlank()) continue;
-                Example example;
-                try {
-                    example = parseRow(line);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(jsonl + ":" + lineNumber + ": " + e.getMessage(), e);
-                }
-                if (examples.isEmpty()) {
-                    firstRowLine = lineNumber;
-                } else if (example.getClass() != examples.getFirst().getClass()) {
-                    throw new IllegalArgumentException(jsonl + ":" + lineNumber + ": a " + kind(example) + " in a file of "
-                            + kind(examples.getFirst()) + "s (line " + firstRowLine + "); a file holds one kind of example");
-                }
-                examples.add(example);
-            }
-        } catch (CharacterCodingException e) {
-            // the reader decodes ahead of the lines it returns, so the bad line is not known here
-            throw new IllegalArgumentException(jsonl + ": not UTF-8 text", e);
-        } catch (IOException e) {
+        if (!Files.isRegularFile(jsonl)) {
+            NoSuchFileException e = new NoSuchFileException(jsonl.toString());
             throw new UncheckedIOException("cannot read training data " + jsonl + ": " + e, e);
         }
-        return examples;
+        List<String> lines;
+        try {
+            lines = TextLines.read(jsonl); // strict UTF-8: a bad byte names the file and line
+        } catch (IllegalArgumentException e) {
+            throw new TrainingDataException(e.getMessage(), e);
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException("cannot read training data " + jsonl + ": " + e.getCause(), e.getCause());
+        }
+        List<Example> examples = new ArrayList<>();
+        List<Integer> lineNumbers = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            int lineNumber = i + 1;
+            String line = lines.get(i);
+            if (line.isBlank()) continue;
+            Example example;
+            try {
+                example = parseRow(line);
+            } catch (IllegalArgumentException e) {
+                throw new TrainingDataException(jsonl + ":" + lineNumber + ": " + e.getMessage(), e);
+            }
+            if (!examples.isEmpty() && example.getClass() != examples.getFirst().getClass()) {
+                throw new TrainingDataException(jsonl + ":" + lineNumber + ": a " + kind(example) + " in a file of "
+                        + kind(examples.getFirst()) + "s (line " + lineNumbers.getFirst() + "); a file holds one kind of example");
+            }
+            examples.add(example);
+            lineNumbers.add(lineNumber);
+        }
+        return new SourcedExamples(examples, jsonl, lineNumbers.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * Where example {@code index} of {@code data} came from, for messages: {@code FILE:LINE} for a set {@link #read} from
+     * a file (or built from the shared data), else {@code example INDEX}.
+     */
+    public static String where(List<? extends Example> data, int index) {
+        return data instanceof SourcedExamples sourced ? sourced.where(index) : "example " + index;
+    }
+
+    /** Examples that remember their file and line, so that checks made later (by the trainer) can name them. */
+    private static final class SourcedExamples extends AbstractList<Example> implements RandomAccess {
+        private final List<Example> examples;
+        private final Path file;
+        private final int[] lines;
+
+        SourcedExamples(List<Example> examples, Path file, int[] lines) {
+            this.examples = List.copyOf(examples);
+            this.file = file;
+            this.lines = lines;
+        }
+
+        @Override
+        public Example get(int index) {
+            return examples.get(index);
+        }
+
+        @Override
+        public int size() {
+            return examples.size();
+        }
+
+        String where(int index) {
+            return file + ":" + lines[index];
+        }
     }
 
     /**
@@ -94,27 +133,15 @@ public final class TrainingData {
      */
     public static void write(Path jsonl, List<? extends Example> examples) {
         requireOneKind(examples);
-        Path target = jsonl.toAbsolutePath();
-        Path temp = null;
         try {
-            temp = Files.createTempFile(target.getParent(), target.getFileName() + ".", ".tmp");
-            try (BufferedWriter out = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
+            AtomicFiles.write(jsonl, out -> {
                 for (Example example : examples) {
-                    out.write(JSON.writeValueAsString(toJson(example)));
+                    out.write(JSON.writeValueAsBytes(toJson(example)));
                     out.write('\n');
                 }
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            });
         } catch (IOException e) {
-            UncheckedIOException failure = new UncheckedIOException("cannot write training data " + jsonl + ": " + e, e);
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException cleanup) {
-                    failure.addSuppressed(cleanup);
-                }
-            }
-            throw failure;
+            throw new UncheckedIOException("cannot write training data " + jsonl + ": " + e, e);
         }
     }
 
@@ -256,7 +283,7 @@ public final class TrainingData {
         List<String> hypotheses = readLines(hypothesesFile);
         List<String> labels = readLines(labelsFile);
         if (hypotheses.size() != premises.size() || labels.size() != premises.size()) {
-            throw new IllegalArgumentException("SNLI files are not aligned: " + premisesFile + " has " + premises.size() + " lines, "
+            throw new TrainingDataException("SNLI files are not aligned: " + premisesFile + " has " + premises.size() + " lines, "
                     + hypothesesFile + " " + hypotheses.size() + ", " + labelsFile + " " + labels.size());
         }
         Map<String, Hypotheses> byPremise = new LinkedHashMap<>();
@@ -268,7 +295,7 @@ public final class TrainingData {
                 case "entailment" -> ofPremise.entailments().add(hypothesis);
                 case "contradiction" -> ofPremise.contradictions().add(hypothesis);
                 case "neutral" -> { }
-                default -> throw new IllegalArgumentException(labelsFile + ":" + (i + 1) + ": label '" + labels.get(i)
+                default -> throw new TrainingDataException(labelsFile + ":" + (i + 1) + ": label '" + labels.get(i)
                         + "' is not entailment, neutral or contradiction");
             }
         }
@@ -291,10 +318,10 @@ public final class TrainingData {
     public static List<Example> sickTrain(Path dataDir) {
         Path file = dataDir.resolve("data").resolve("sts").resolve("SICK").resolve("SICK_train.txt");
         List<String> lines = readLines(file);
-        if (lines.isEmpty()) throw new IllegalArgumentException(file + ": empty; expected SICK's header row and pairs");
+        if (lines.isEmpty()) throw new TrainingDataException(file + ": empty; expected SICK's header row and pairs");
         List<String> header = List.of(lines.getFirst().strip().split("\t"));
         return tabSeparatedPairs(file, lines, 1, column(file, header, "sentence_A"), column(file, header, "sentence_B"),
-                column(file, header, "relatedness_score"));
+                column(file, header, "relatedness_score"), SICK_LOWEST, SICK_HIGHEST);
     }
 
     /**
@@ -303,31 +330,40 @@ public final class TrainingData {
      */
     public static List<Example> stsbTrain(Path dataDir) {
         Path file = dataDir.resolve("data").resolve("sts").resolve("STSBenchmark").resolve("sts-train.csv");
-        return tabSeparatedPairs(file, readLines(file), 0, 5, 6, 4);
+        return tabSeparatedPairs(file, readLines(file), 0, 5, 6, 4, STSB_LOWEST, STSB_HIGHEST);
     }
 
     private static int column(Path file, List<String> header, String name) {
         int index = header.indexOf(name);
-        if (index < 0) throw new IllegalArgumentException(file + ":1: the header " + header + " has no column '" + name + "'");
+        if (index < 0) throw new TrainingDataException(file + ":1: the header " + header + " has no column '" + name + "'");
         return index;
     }
 
-    /** Pairs from the lines from {@code firstRow} on (0-based column indices); blank lines are skipped. */
+    /**
+     * Pairs from the lines from {@code firstRow} on (0-based column indices), each score in [{@code lowest},
+     * {@code highest}]; blank lines are skipped.
+     */
     private static List<Example> tabSeparatedPairs(Path file, List<String> lines, int firstRow, int text1Column, int text2Column,
-                                                   int labelColumn) {
+                                                   int labelColumn, double lowest, double highest) {
         int columnsNeeded = 1 + Math.max(labelColumn, Math.max(text1Column, text2Column));
         List<Example> pairs = new ArrayList<>();
+        List<Integer> lineNumbers = new ArrayList<>();
         for (int i = firstRow; i < lines.size(); i++) {
             if (lines.get(i).isBlank()) continue;
             String[] cells = lines.get(i).split("\t", -1);
             if (cells.length < columnsNeeded) {
-                throw new IllegalArgumentException(file + ":" + (i + 1) + ": " + cells.length + " tab-separated columns, expected at least "
+                throw new TrainingDataException(file + ":" + (i + 1) + ": " + cells.length + " tab-separated columns, expected at least "
                         + columnsNeeded);
             }
             double label = score(file, i, cells[labelColumn]);
+            if (label < lowest || label > highest) {
+                throw new TrainingDataException(file + ":" + (i + 1) + ": score " + label + " is outside this data set's range ["
+                        + lowest + ", " + highest + "]");
+            }
             pairs.add(new ScoredPair(sentence(file, i, cells[text1Column]), sentence(file, i, cells[text2Column]), label));
+            lineNumbers.add(i + 1);
         }
-        return pairs;
+        return new SourcedExamples(pairs, file, lineNumbers.stream().mapToInt(Integer::intValue).toArray());
     }
 
     private static double score(Path file, int lineIndex, String cell) {
@@ -337,21 +373,25 @@ public final class TrainingData {
         } catch (NumberFormatException notANumber) {
             // reported below, with the file and line
         }
-        throw new IllegalArgumentException(file + ":" + (lineIndex + 1) + ": score '" + cell + "' is not a finite number");
+        throw new TrainingDataException(file + ":" + (lineIndex + 1) + ": score '" + cell + "' is not a finite number");
     }
 
     /** A sentence without its surrounding spaces; an empty one is an error naming the file and line. */
     private static String sentence(Path file, int lineIndex, String cell) {
         String text = cell.strip();
-        if (text.isEmpty()) throw new IllegalArgumentException(file + ":" + (lineIndex + 1) + ": empty sentence");
+        if (text.isEmpty()) throw new TrainingDataException(file + ":" + (lineIndex + 1) + ": empty sentence");
         return text;
     }
 
     private static List<String> readLines(Path file) {
-        try {
-            return Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
+        if (!Files.isRegularFile(file)) {
+            NoSuchFileException e = new NoSuchFileException(file.toString());
             throw new UncheckedIOException("cannot read " + file + " (" + e + "); the data directory must hold data/nli and data/sts", e);
+        }
+        try {
+            return TextLines.read(file); // strict UTF-8: a bad byte names the file and line
+        } catch (IllegalArgumentException e) {
+            throw new TrainingDataException(e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.bellm.train.data;
 
+import dev.bellm.SharedData;
 import dev.bellm.io.DataDirectory;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +33,7 @@ class BatchesTest {
     }
 
     @Test
+    @SharedData
     void sameSeedAndEpochGiveIdenticalBatches() {
         List<Example> data = TrainingData.toScoredPairs(TrainingData.snli(DataDirectory.root(), "dev"));
         assertEquals(Batches.of(data, 16, 42, 3), Batches.of(data, 16, 42, 3));
@@ -68,6 +70,7 @@ class BatchesTest {
     }
 
     @Test
+    @SharedData
     void onSnliNoBatchHoldsATextTwiceAndEveryExampleAppearsOnce() {
         // as pairs, each premise appears in at least two examples, so the filter has work to do
         List<Example> data = TrainingData.toScoredPairs(TrainingData.snli(DataDirectory.root(), "dev"));

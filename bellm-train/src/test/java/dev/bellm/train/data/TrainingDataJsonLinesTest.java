@@ -99,8 +99,16 @@ class TrainingDataJsonLinesTest {
     }
 
     @Test
-    void writeIntoAMissingDirectoryFailsNamingTheFile() {
+    void writeIntoAMissingDirectoryCreatesIt() {
         Path file = dir.resolve("no-such-dir").resolve("data.jsonl");
+        TrainingData.write(file, List.of(new Triplet("t", "p", "n")));
+        assertEquals(List.of(new Triplet("t", "p", "n")), TrainingData.read(file));
+    }
+
+    @Test
+    void writeWhereADirectoryCannotBeMadeFailsNamingTheFile() throws IOException {
+        Files.writeString(dir.resolve("a-file"), "");
+        Path file = dir.resolve("a-file").resolve("data.jsonl");
         var error = assertThrows(UncheckedIOException.class, () -> TrainingData.write(file, List.of(new Triplet("t", "p", "n"))));
         assertTrue(error.getMessage().contains(file.toString()), error.getMessage());
     }
@@ -169,6 +177,6 @@ class TrainingDataJsonLinesTest {
         System.arraycopy(second, 0, both, first.length, second.length);
         Files.write(file, both);
         var error = assertThrows(IllegalArgumentException.class, () -> TrainingData.read(file));
-        assertEquals(file + ": not UTF-8 text", error.getMessage());
+        assertEquals(file + ":2: not valid UTF-8 (byte 0xE9 at byte column 15); save the text as UTF-8", error.getMessage());
     }
 }

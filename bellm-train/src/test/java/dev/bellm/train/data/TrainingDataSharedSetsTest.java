@@ -1,5 +1,6 @@
 package dev.bellm.train.data;
 
+import dev.bellm.SharedData;
 import dev.bellm.io.DataDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@code wc -l}) for SICK and STS-B, and a separate Python grouping for SNLI, which the test repeats with a
  * plain count over the raw lines.
  */
+@SharedData
 class TrainingDataSharedSetsTest {
     private static final Path DATA = DataDirectory.root();
     /** SNLI triplets under the documented pairing: per premise, min(#entailments, #contradictions). */

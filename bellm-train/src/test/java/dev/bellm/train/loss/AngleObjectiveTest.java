@@ -1,5 +1,6 @@
 package dev.bellm.train.loss;
 
+import dev.bellm.SharedData;
 import static dev.bellm.train.loss.LossTestSupport.assertCloseToScale;
 import static dev.bellm.train.loss.LossTestSupport.assertRelative;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,6 +15,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The weighted AnglE objective: its composition against the fixture's single-loss cases, its presets, its layouts. */
+@SharedData
 class AngleObjectiveTest {
     private static final double TOLERANCE = LossFixtureTest.FLOAT64_TOLERANCE;
     private final LossFixture fixture = LossFixture.get();

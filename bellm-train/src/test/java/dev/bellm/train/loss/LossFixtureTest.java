@@ -1,11 +1,13 @@
 package dev.bellm.train.loss;
 
+import dev.bellm.SharedData;
 import static dev.bellm.train.loss.LossTestSupport.assertCloseToScale;
 import static dev.bellm.train.loss.LossTestSupport.assertRelative;
 
 import org.junit.jupiter.api.Test;
 
 /** Each loss's value and input gradient against every case of {@code loss_check}. */
+@SharedData
 class LossFixtureTest {
     /** Both sides are float64, so only summation order separates them (measured: about 1e-15). */
     static final double FLOAT64_TOLERANCE = 1e-6;

@@ -1,0 +1,118 @@
+package dev.bellm.onednn;
+
+import dev.bellm.kernels.Kernels;
+import dev.bellm.kernels.VectorKernels;
+import dev.bellm.tensor.DType;
+import dev.bellm.tensor.Matrix;
+
+import java.lang.foreign.MemorySegment;
+import java.util.function.IntConsumer;
+
+/**
+ * {@link Kernels} whose matmuls run in oneDNN: BF16 weights through {@code dnnl_gemm_bf16bf16f32} (the CPU's bf16
+ * dot-product instructions; activations are rounded to bf16 first, as PyTorch's bf16 matmul does), F32 weights
+ * through {@code dnnl_sgemm}. F16 weights, weights whose address is not aligned to their element, and the BF16
+ * backward run in the pure-Java {@link VectorKernels}, which also run every {@link #parallelFor}.
+ *
+ * <p>oneDNN only ever sees what bellm has validated: a {@link Matrix} (its segment's size checked against its shape
+ * when it was made) and activation arrays whose lengths are checked here against m, n and k before the call.
+ *
+ * <p>Batch invariance: oneDNN picks its kernels and blocking by shape, so a row's result may differ in the last bits
+ * with the number of rows beside it; {@code OneDnnKernelsTest} bounds that difference (and the difference from the
+ * Java kernels) relative to the dot product's magnitude Σ|x·w|: 1e-6 for f32, 1e-6 for bf16 against the same
+ * rounded activations (activation rounding itself costs up to 2⁻⁸ relative).
+ */
+public final class OneDnnKernels implements Kernels, AutoCloseable {
+    private static final ThreadLocal<short[][]> BF16_SCRATCH = ThreadLocal.withInitial(() -> new short[1][0]);
+
+    private final OneDnnLibrary lib;
+    private final VectorKernels java;
+    private final int threads;
+    private final boolean bf16;
+
+    /**
+     * @param threads OpenMP threads per call, and the Java kernels' threads
+     * @param bf16 whether BF16 weights use oneDNN's bf16 GEMM (the CPU has bf16 dot products); else the Java kernels
+     */
+    public OneDnnKernels(int threads, boolean bf16) {
+        this.lib = OneDnnLibrary.get();
+        this.java = new VectorKernels(threads);
+        this.threads = threads;
+        this.bf16 = bf16;
+    }
+
+    @Override
+    public void matmul(float[] x, int m, Matrix w, float[] y) {
+        int n = w.rows, k = w.cols;
+        check("matmul", w, "x", x, m, k);
+        check("matmul", w, "y", y, m, n);
+        if (m == 0) return;
+        if (w.dtype == DType.F32 && aligned(w)) {
+            lib.setThreads(threads);
+            lib.sgemmNT(m, n, k, MemorySegment.ofArray(x), w.data, 0f, MemorySegment.ofArray(y));
+        } else if (w.dtype == DType.BF16 && bf16 && aligned(w)) {
+            short[] xb = toBf16(x, m * k);
+            lib.setThreads(threads);
+            lib.bf16gemmNT(m, n, k, MemorySegment.ofArray(xb), w.data, 0f, MemorySegment.ofArray(y));
+        } else {
+            java.matmul(x, m, w, y);
+        }
+    }
+
+    @Override
+    public void matmulBackward(float[] dy, int m, Matrix w, float[] dx) {
+        int n = w.rows, k = w.cols;
+        check("matmulBackward", w, "dy", dy, m, n);
+        check("matmulBackward", w, "dx", dx, m, k);
+        if (m == 0) return;
+        if (w.dtype == DType.F32 && aligned(w)) {
+            lib.setThreads(threads);
+            lib.sgemmNN(m, k, n, MemorySegment.ofArray(dy), w.data, 1f, MemorySegment.ofArray(dx));
+        } else {
+            java.matmulBackward(dy, m, w, dx);
+        }
+    }
+
+    @Override
+    public void parallelFor(int count, IntConsumer task) {
+        java.parallelFor(count, task);
+    }
+
+    @Override
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public String describe() {
+        return "onednn " + lib.version + ": " + (bf16 ? "BF16 weights by dnnl_gemm_bf16bf16f32, " : "")
+                + "F32 by dnnl_sgemm, " + threads + " OpenMP threads; the rest " + java.describe();
+    }
+
+    @Override
+    public void close() {
+        java.close();
+    }
+
+    private static boolean aligned(Matrix w) {
+        return w.data.isNative() && w.data.address() % w.dtype.bytes == 0;
+    }
+
+    /** x[0, count) rounded to bf16 (nearest even) into this thread's scratch array. */
+    private static short[] toBf16(float[] x, int count) {
+        short[][] holder = BF16_SCRATCH.get();
+        if (holder[0].length < count) holder[0] = new short[count];
+        short[] out = holder[0];
+        for (int i = 0; i < count; i++) out[i] = DType.floatToBf16(x[i]);
+        return out;
+    }
+
+    private static void check(String op, Matrix w, String name, float[] a, int m, int width) {
+        if (m < 0) throw new IllegalArgumentException(op + " with " + w + ": m must be >= 0, got " + m);
+        long needed = (long) m * width;
+        if (a.length < needed) {
+            throw new IllegalArgumentException(op + " with " + w + ": " + name + " has " + a.length + " floats, needs "
+                    + m + "·" + width + " = " + needed);
+        }
+    }
+}

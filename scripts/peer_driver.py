@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Driver of scripts/peer-bench.sh: runs the engines interleaved and writes the table into docs/PERFORMANCE.md."""
+import json, os, re, subprocess, sys, time
+
+ROOT, WORK, DATA, ROUNDS = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+THREADS, N1, N32 = 2, 8, 32
+JAVA = [os.environ["JAVA_HOME"] + "/bin/java", "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+        "-XX:+UseParallelGC", "-Xmx10g", "-cp", ROOT + "/bellm-bench/target/benchmarks.jar"]
+TORCH = ["/usr/bin/python3", ROOT + "/scripts/peer_torch.py"]
+MODELS = [("llama-100m", "F32", "mistral"), ("llama-100m", "BF16", "mistral"), ("qwen2-0.5b", "F32", "qwen3"),
+          ("qwen2-0.5b", "BF16", "qwen3"), ("qwen3-0.6b", "BF16", "qwen3")]
+ENGINES = ["bellm-java", "bellm-onednn", "pytorch"]
+
+
+def load():
+    return open("/proc/loadavg").read().split()[:3]
+
+
+def run_engine(engine, model_dir, ids):
+    if engine == "pytorch":
+        cmd = TORCH + ["run", model_dir, ids, str(N1), str(N32), str(THREADS)]
+    else:
+        cmd = JAVA + ["dev.bellm.bench.PeerBench", model_dir, WORK + "/sentences.txt", engine.split("-")[1], ids,
+                      str(N1), str(N32), str(THREADS)]
+    t0 = time.time()
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
+    if out.returncode != 0 or not lines:
+        raise SystemExit(f"{engine} on {model_dir} failed:\n{out.stdout}\n{out.stderr}")
+    r = json.loads(lines[-1])
+    r["process_s"] = time.time() - t0
+    return r
+
+
+def best(runs, key, low=False):
+    vals = [r[key] for r in runs if key in r]
+    return (min(vals) if low else max(vals)) if vals else float("nan")
+
+
+def main():
+    started, load_before = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), load()
+    race = subprocess.run(JAVA + ["dev.bellm.bench.GemmRace", "rounds=3"], capture_output=True, text=True).stdout
+    race = "\n".join(l for l in race.splitlines() if not l.startswith("WARNING"))
+    results, loads = {}, [load_before]
+    for shape, dtype, tok in MODELS:
+        d = f"{WORK}/{shape}-{dtype}"
+        if not os.path.exists(d + "/model.safetensors"):
+            subprocess.run(TORCH + ["make", shape, dtype, d, f"{DATA}/tokenizers/{tok}/tokenizer.json"], check=True)
+        ids = d + "/ids.json"
+        runs = {e: [] for e in ENGINES}
+        for r in range(ROUNDS):
+            order = ENGINES[r % 3:] + ENGINES[:r % 3]
+            for e in order:  # round 0 starts with bellm, which writes the ids PyTorch reads
+                runs[e].append(run_engine(e, d, ids))
+                print(shape, dtype, e, json.dumps(runs[e][-1]), flush=True)
+            loads.append(load())
+        results[(shape, dtype)] = runs
+    write(started, loads, race, results)
+
+
+def write(started, loads, race, results):
+    rows = ["| model shape | dtype | bellm java B=1 | bellm java B=32 | bellm onednn B=1 | bellm onednn B=32 | "
+            "PyTorch eager B=1 | PyTorch eager B=32 | prefix reuse gain (B=32, java) | CPU÷wall B=1 (java / PyTorch) |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lat = ["| model shape | dtype | engine | first vector (s, JVM/interpreter start to vector) | warm single text (ms, best / median) |",
+           "| --- | --- | --- | ---: | ---: |"]
+    for (shape, dtype), runs in results.items():
+        j, o, t = runs["bellm-java"], runs["bellm-onednn"], runs["pytorch"]
+        gain = best(j, "b32_tokens_per_s") / best(j, "b32_noprefix_tokens_per_s")
+        rows.append(f"| {shape} | {dtype} | {best(j, 'b1_tokens_per_s'):.0f} | {best(j, 'b32_tokens_per_s'):.0f} | "
+                    f"{best(o, 'b1_tokens_per_s'):.0f} | {best(o, 'b32_tokens_per_s'):.0f} | {best(t, 'b1_tokens_per_s'):.0f} | "
+                    f"{best(t, 'b32_tokens_per_s'):.0f} | {gain:.2f}× | {best(j, 'b1_cpu_per_wall'):.2f} / "
+                    f"{best(t, 'b1_cpu_per_wall'):.2f} |")
+        for name, rs in (("bellm java", j), ("bellm onednn", o), ("PyTorch eager", t)):
+            lat.append(f"| {shape} | {dtype} | {name} | {best(rs, 'first_vector_s', True):.2f} | "
+                       f"{best(rs, 'latency_ms_best', True):.0f} / {best(rs, 'latency_ms_median', True):.0f} |")
+    pad = next(iter(results.values()))["pytorch"][0].get("padding_fraction", 0)
+    text = f"""<!-- peer-bench:start (written by scripts/peer-bench.sh; do not edit by hand) -->
+Run {started} by `scripts/peer-bench.sh {ROUNDS}` ({ROUNDS} interleaved rounds, best round per figure), {THREADS} threads,
+STS-B test sentences in the BeLLM prompt, mean pooling, last layer bidirectional; tokens/s of real tokens (prompt
+included) after warm-up: batch 1 over {N1} sentences, batch 32 over {N32}. PyTorch pads each batch
+(padding was {pad:.0%} of its batch-32 tokens) and masks it. Load average (1/5/15 min) before and after each model's
+rounds: {' → '.join('/'.join(l) for l in loads)}.
+
+{chr(10).join(rows)}
+
+Start-up and latency (best over rounds):
+
+{chr(10).join(lat)}
+
+GEMM race in the same run (`dev.bellm.bench.GemmRace rounds=3`):
+
+```
+{race.strip()}
+```
+<!-- peer-bench:end -->"""
+    path = ROOT + "/docs/PERFORMANCE.md"
+    doc = open(path).read()
+    if "<!-- peer-bench:start" in doc:
+        doc = re.sub(r"<!-- peer-bench:start.*?<!-- peer-bench:end -->", lambda m: text, doc, flags=re.S)
+    else:
+        doc += "\n## Peer benchmark: bellm against PyTorch eager\n\n" + text + "\n"
+    open(path, "w").write(doc)
+    print(text)
+
+
+main()
