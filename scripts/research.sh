@@ -51,8 +51,9 @@ fi
 
 # 5. retrieval beside STS in the turning-point sweep: frozen, every k and truncation depth, mean pooling, SICK
 #    retrieval as the score (the STS-B dev sweep of the same configurations is docs/SWEEP.md)
-if step sweep-sick-ir/sweep.md; then
+if step sweep-sick-ir/done; then
   "${BELLM[@]}" sweep --model "$MODEL" --frozen-only --poolings mean --tasks sick-ir --output "$OUT/sweep-sick-ir" > "$OUT/sweep-sick-ir.txt"
+  touch "$OUT/sweep-sick-ir/done"
 fi
 
 # 6. the transfer probes in full: the frozen causal model and the demo's encoder (mean pooling)
