@@ -33,7 +33,7 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
 
-    @Option(names = "--kernels", paramLabel = "auto|java|onednn", description = "Which GEMM provider to report. Default: auto.")
+    @Option(names = "--kernels", paramLabel = "auto|java|onednn", description = "Which GEMM provider to report. Default: java.")
     String kernels;
 
     @Override
@@ -74,7 +74,7 @@ final class InfoCommand implements Callable<Integer> {
                 c.ropeInterleaved() ? ", interleaved pairs" : "");
         System.out.printf("extras         %s%s%s%n", c.attentionBias() ? "q/k/v bias " : "", c.qkNorm() ? "q/k norm " : "",
                 c.tieWordEmbeddings() ? "tied embeddings" : "untied lm_head");
-        var k = KernelProvider.select(kernels == null ? System.getProperty(KernelProvider.PROPERTY, "auto") : kernels,
+        var k = KernelProvider.select(kernels == null ? System.getProperty(KernelProvider.PROPERTY, "java") : kernels,
                 Runtime.getRuntime().availableProcessors());
         System.out.printf("kernels        %s%n", k.describe());
         if (k instanceof AutoCloseable pool) {

@@ -24,7 +24,7 @@ final class ModelOptions {
 
     @Option(names = "--kernels", paramLabel = "auto|java|onednn",
             description = "GEMM provider: java (pure Java, bit-exact batch invariance), onednn (native bf16/f32 GEMM), "
-                    + "or auto (onednn where the CPU has bf16 dot products, else java). Default: auto, or -Dbellm.kernels.")
+                    + "or auto (onednn where the CPU has bf16 dot products, else java). Default: java, or -Dbellm.kernels.")
     String kernels;
 
     ModelWeights load() {

@@ -3,11 +3,13 @@ package dev.bellm.kernels;
 /**
  * A source of {@link Kernels} other than the pure-Java ones, found with {@link java.util.ServiceLoader} (the
  * {@code bellm-native} module registers oneDNN). {@link #select(String, int)} chooses among them by the setting
- * {@value #PROPERTY}: {@code java} (the pure-Java {@link VectorKernels}, the default wherever no provider is
- * preferred), a provider's name, or {@code auto}: the first provider that loads and says this machine gains from it.
+ * {@value #PROPERTY}: {@code java} (the pure-Java {@link VectorKernels}, the default: they keep the bit-exact batch
+ * invariance and the fixtures' 1e-4), a provider's name, or {@code auto}: the first provider that loads and says this
+ * machine gains from it. Providers are opt-in because they trade those guarantees for speed (oneDNN rounds activations
+ * to bf16 and its sums depend on the batch).
  */
 public interface KernelProvider {
-    /** System property naming the kernels: {@code auto} (default), {@code java} or a provider's name. */
+    /** System property naming the kernels: {@code java} (default), {@code auto} or a provider's name. */
     String PROPERTY = "bellm.kernels";
 
     /** The setting's name for this provider, e.g. {@code onednn}. */
@@ -22,9 +24,9 @@ public interface KernelProvider {
     /** Kernels on {@code threads} threads; only called when {@link #unavailableReason()} is null. */
     Kernels create(int threads);
 
-    /** The kernels the setting {@value #PROPERTY} names (default {@code auto}), on {@code threads} threads. */
+    /** The kernels the setting {@value #PROPERTY} names (default {@code java}), on {@code threads} threads. */
     static Kernels select(int threads) {
-        return select(System.getProperty(PROPERTY, "auto"), threads);
+        return select(System.getProperty(PROPERTY, "java"), threads);
     }
 
     /** @param choice {@code auto}, {@code java} or a provider's name */
