@@ -1,6 +1,7 @@
 package dev.bellm.cli;
 
 import dev.bellm.embed.Embedder;
+import dev.bellm.embed.EncoderSpec;
 import dev.bellm.train.distill.DistillLoss;
 import dev.bellm.train.distill.DistillOptions;
 import dev.bellm.train.distill.Distiller;
@@ -20,20 +21,23 @@ import java.util.concurrent.Callable;
 @Command(name = "distill", mixinStandardHelpOptions = true,
         description = {"Distil an encoder into a shallower student: the teacher's first N layers trained to reproduce its embeddings.",
                 "LoRA on the kept layers (the teacher's own adapters there, or fresh ones), cosine or MSE loss to the",
-                "teacher's pooled vectors over a corpus (one sentence a line). Writes OUTPUT/student (a Hugging Face model",
-                "folder, adapters merged), distill.json (the student's encoder recipe and losses), loss.csv, checkpoint/."},
-        footer = {"", "The student keeps the teacher's pooling and prompt; evaluate it with those flags and its bidirectional layers",
-                "(distill.json: student_encoder). --resume continues an interrupted run with the same losses.", "", "Examples:",
+                "teacher's pooled vectors over a corpus (one sentence a line). The teacher's recipe comes from its model and",
+                "adapter folders (as for embed), the encoder flags overriding it. Writes OUTPUT/student and OUTPUT/pruned",
+                "(the student before training): encoder folders (Hugging Face model, adapters merged, and the recipe:",
+                "sentence-transformers files and bellm_encoder.json); distill.json (teacher, options, losses), loss.csv, checkpoint/."},
+        footer = {"", "The student keeps the teacher's recipe, each kept layer attending as it did: embed, eval and serve it with",
+                "--model OUTPUT/student and no other flag. --resume continues an interrupted run with the same losses.", "", "Examples:",
                 "  ./bellm distill --teacher ../shared/models/stories260K/stories260K.bin --adapter runs/demo/train/best \\",
-                "      --pooling mean --bidirectional-from 4 --student-layers 2 --corpus ../shared/data/nli/s1.dev \\",
-                "      --corpus ../shared/data/nli/s2.dev --steps 300 --output runs/distill"})
+                "      --student-layers 2 --corpus ../shared/data/nli/s1.dev --corpus ../shared/data/nli/s2.dev \\",
+                "      --steps 300 --output runs/distill",
+                "  ./bellm embed --model runs/distill/student --input texts.txt --output vectors.jsonl"})
 final class DistillCommand implements Callable<Integer> {
     @Option(names = "--teacher", required = true, paramLabel = "PATH", description = "The teacher's model: Hugging Face directory or llama2.c .bin.")
     Path teacher;
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "llama2.c tokenizer; default: the tok*.bin beside the model.")
     Path tokenizer;
-    @Option(names = "--adapter", paramLabel = "DIR", description = "The teacher's PEFT LoRA adapter.")
-    Path adapter;
+    @Option(names = "--adapter", paramLabel = "DIR", description = "The teacher's PEFT LoRA adapter; repeat to stack adapters (their deltas add), in order.")
+    List<Path> adapters = new ArrayList<>();
     @Mixin
     EncoderOptions encoder;
     @Option(names = "--threads", paramLabel = "N", description = "Compute threads. Default: all cores.")
@@ -74,10 +78,10 @@ final class DistillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Embedder.Builder b = Embedder.builder().model(teacher).tokenizer(tokenizer).adapter(adapter).pooling(encoder.pooling())
-                .prompt(encoder.promptTemplate());
-        Integer from = encoder.bidirectionalFromOrNull();
-        if (from != null) b.bidirectionalFrom(from);
+        // the teacher's recipe: its folders', the encoder flags over them (each override told on stderr)
+        EncoderSpec.Builder recipe = EncoderSpec.Builder.fromFolders(teacher, adapters, EmbeddingOptions::warn)
+                .overlay(encoder.stated(), EmbeddingOptions::warn).tokenizer(tokenizer);
+        Embedder.Builder b = Embedder.builder().spec(recipe.build());
         if (threads != null) b.threads(threads);
         Embedder teacherEncoder = b.build();
         Integer studentFrom = null;
@@ -100,7 +104,7 @@ final class DistillCommand implements Callable<Integer> {
         Progress[] bar = new Progress[1];
         Distiller.Result r;
         try {
-            r = new Distiller(teacherEncoder, teacher, options).distill(sentences, output, resume, new Distiller.Listener() {
+            r = new Distiller(teacherEncoder, options).distill(sentences, output, resume, new Distiller.Listener() {
                 @Override
                 public void step(int step, int total, double lossValue) {
                     if (bar[0] == null) bar[0] = Progress.start("distill", total);

@@ -1,6 +1,8 @@
 package dev.bellm.io;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bellm.io.SafetensorsFile.StreamedTensor;
 import dev.bellm.model.LayerWeights;
@@ -278,7 +280,15 @@ public final class MergedModelWriter {
                 throw new IllegalArgumentException(base + ": a " + c.architecture() + " model must come from a Hugging Face"
                         + " directory with config.json, which the merged model keeps");
             }
-            return Files.readAllBytes(config);
+            byte[] bytes = Files.readAllBytes(config);
+            JsonNode parsed = JSON.readTree(bytes);
+            if (!(parsed instanceof ObjectNode json) || json.path("num_hidden_layers").asInt(c.numLayers()) == c.numLayers()) return bytes;
+            // a pruned model (a distillation student: the base's first layers) says its own depth, per-layer lists cut to it
+            json.put("num_hidden_layers", c.numLayers());
+            if (json.get("layer_types") instanceof ArrayNode types) {
+                while (types.size() > c.numLayers()) types.remove(types.size() - 1);
+            }
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json);
         }
         ObjectNode json = JSON.createObjectNode();
         json.putArray("architectures").add("LlamaForCausalLM");

@@ -87,6 +87,22 @@ public final class AttentionLayers {
         return bidirectionalFrom >= numLayers ? causal() : bidirectionalFrom(bidirectionalFrom);
     }
 
+    /**
+     * The attention of a model made of the first {@code n} layers of one this mask fits (a pruned or distilled
+     * student): each kept layer attends as it did, and the result is in the shortest form that says so (causal when
+     * no kept layer is bidirectional, a suffix when the kept bidirectional layers are the top ones, else a mask).
+     */
+    public AttentionLayers firstLayers(int n) {
+        if (n <= 0) throw new IllegalArgumentException("a model needs at least one layer, got " + n);
+        if (mask != null && n > mask.length) throw new IllegalArgumentException("cannot keep " + n + " layers of a " + mask.length + "-layer mask");
+        boolean[] kept = new boolean[n];
+        for (int l = 0; l < n; l++) kept[l] = isBidirectional(l);
+        AttentionLayers masked = ofLayers(kept);
+        if (masked.isCausal()) return CAUSAL;
+        Integer first = masked.bidirectionalFrom();
+        return first != null ? bidirectionalFrom(first) : masked;
+    }
+
     /** Whether layer {@code layer} attends both ways. */
     public boolean isBidirectional(int layer) {
         return mask != null ? mask[layer] : layer >= from;

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.bellm.embed.Embedder;
+import dev.bellm.embed.EncoderFolder;
+import dev.bellm.embed.EncoderSpec;
 import dev.bellm.embed.Pooling;
 import dev.bellm.experiments.Sweep;
 import dev.bellm.io.AtomicFiles;
 import dev.bellm.io.MergedModelWriter;
 import dev.bellm.io.SafetensorsFile;
+import dev.bellm.model.AttentionLayers;
 import dev.bellm.model.Batch;
 import dev.bellm.model.LayerWeights;
 import dev.bellm.model.Lora;
@@ -47,11 +50,17 @@ import java.util.SplittableRandom;
  * models (r 32 on a 64-wide model) an adapter reaches half the rank of each matrix anyway. The saved student has the
  * adapters merged, so it runs at the pruned model's speed.
  *
- * <p>Output folder: {@code student/} (a Hugging Face model folder, adapters merged), {@code pruned/} (the same before
- * any distillation step: the teacher's first N layers as they are, the baseline to beat), {@code distill.json} (the encoder
- * recipe the student needs — pooling, prompt, bidirectional layers — and the losses), {@code loss.csv},
- * {@code checkpoint/} (adapters, Adam moments, step, history; replaced atomically). Started again with {@code resume}
- * a run continues from its checkpoint with the same losses: the order of sentences depends only on the seed and step.
+ * <p>The student's recipe is the teacher's ({@link #studentSpec}): its prompts, pooling, dense heads, normalisation,
+ * dimensions and token limit, and each kept layer attending as it did in the teacher (the attention clipped to the
+ * student's depth), unless {@link DistillOptions#bidirectionalFrom} says otherwise.
+ *
+ * <p>Output folder: {@code student/} and {@code pruned/} (the same before any distillation step: the teacher's first N
+ * layers as they are, the baseline to beat), each a self-describing encoder folder (Hugging Face model, adapters
+ * merged, with the student's recipe in sentence-transformers files and {@value EncoderFolder#RECIPE_FILE}, so
+ * {@code Embedder.load} runs it with no other setting); {@code distill.json} (provenance only: teacher, options, losses);
+ * {@code loss.csv}; {@code checkpoint/} (adapters, Adam moments, step, history; replaced atomically). Started again with
+ * {@code resume} a run continues from its checkpoint with the same losses: the order of sentences depends only on the
+ * seed and step.
  */
 public final class Distiller {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -69,11 +78,17 @@ public final class Distiller {
     private final Embedder teacher;
     private final Path teacherModel;
     private final DistillOptions options;
+    private final EncoderSpec studentSpec;
     private final ModelWeights studentWeights;
     private final Embedder student;
     private final Transformer studentTransformer;
     private final LoraGradients grads;
     private final AdamW optimizer;
+
+    /** A teacher loaded from its folders: its recipe names the base model (whose config and tokenizer the student takes). */
+    public Distiller(Embedder teacher, DistillOptions options) {
+        this(teacher, requireModel(teacher), options);
+    }
 
     /** @param teacherModel where the teacher's base model was loaded from (its config and tokenizer go into the student folder) */
     public Distiller(Embedder teacher, Path teacherModel, DistillOptions options) {
@@ -89,15 +104,33 @@ public final class Distiller {
         boolean adapted = pruned.layers().stream().anyMatch(l -> LayerWeights.PROJECTIONS.stream().anyMatch(p -> l.projection(p).lora() != null));
         this.studentWeights = adapted ? pruned
                 : LoraInit.attach(pruned, LayerWeights.PROJECTIONS, options.loraRank(), options.loraAlpha(), false, options.seed());
-        int from = options.bidirectionalFrom() != null ? options.bidirectionalFrom() : teacher.bidirectionalFrom();
-        Embedder.Builder b = Embedder.builder().model(studentWeights, teacher.tokenizer()).kernels(teacher.transformer().kernels())
-                .pooling(teacher.pooling()).prompt(prompt(teacher)).maxTokens(options.maxLength())
-                .truncation(Embedder.Truncation.KEEP_START);
-        if (from != Transformer.CAUSAL) b.bidirectionalFrom(from);
-        this.student = b.build();
+        this.studentSpec = studentSpec(teacher.spec(), options).check(studentWeights.config());
+        // while distilling, inputs are cut to the training length; the adapters change, so no prompt prefix is cached
+        EncoderSpec training = studentSpec.toBuilder().maxTokens(options.maxLength()).truncation(Embedder.Truncation.KEEP_START).build();
+        this.student = Embedder.builder().model(studentWeights, teacher.tokenizer()).spec(training).kernels(teacher.transformer().kernels())
+                .reusePromptPrefix(false).build();
         this.studentTransformer = student.transformer();
         this.grads = new LoraGradients(studentWeights);
         this.optimizer = new AdamW(studentWeights, grads, 0.9, 0.999, 1e-8, DistillOptions.WEIGHT_DECAY);
+    }
+
+    /**
+     * The recipe of a student made of the first {@code options.studentLayers()} layers of a {@code teacher} encoder:
+     * the teacher's, with the attention of its kept layers (or {@code options.bidirectionalFrom()} when given), and no
+     * model or adapters (the student folder is the model).
+     */
+    public static EncoderSpec studentSpec(EncoderSpec teacher, DistillOptions options) {
+        Integer from = options.bidirectionalFrom();
+        AttentionLayers attention = from == null ? teacher.attention().firstLayers(options.studentLayers())
+                : AttentionLayers.fromEngine(from, options.studentLayers());
+        return new EncoderSpec(null, null, List.of(), attention, teacher.pooling(), teacher.includePrompt(), teacher.prompts(),
+                teacher.defaultPromptName(), teacher.normalize(), teacher.dimensions(), teacher.dense(), teacher.maxTokens(),
+                teacher.truncation());
+    }
+
+    /** The recipe the saved student and pruned folders carry. */
+    public EncoderSpec studentSpec() {
+        return studentSpec;
     }
 
     /** The student as it is now (its adapters change in place while distilling). */
@@ -128,8 +161,7 @@ public final class Distiller {
             for (JsonNode h : state.get("history")) history.add(JSON.convertValue(h, LinkedHashMap.class));
         } else {
             // the pruned, untrained student as a model of its own: the baseline distillation has to beat
-            MergedModelWriter.write(studentWeights, teacherModel, null, outDir.resolve("pruned"), new MergedModelWriter.Options(
-                    MergedModelWriter.DEFAULT_MAX_SHARD_BYTES, true), MergedModelWriter.Progress.NONE);
+            writeEncoder(outDir.resolve("pruned"));
             initial = heldOutLoss(ids, targets, heldOut);
             listener.heldOut(0, initial);
         }
@@ -161,13 +193,13 @@ public final class Distiller {
         }
         double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
         Path studentDir = outDir.resolve("student");
-        MergedModelWriter.write(studentWeights, teacherModel, null, studentDir, new MergedModelWriter.Options(
-                MergedModelWriter.DEFAULT_MAX_SHARD_BYTES, true), MergedModelWriter.Progress.NONE);
+        writeEncoder(studentDir);
+        // provenance of the run; the student's recipe is in its own folder
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("teacher", teacherModel.toString());
         summary.put("teacher_encoder", teacher.settings());
         summary.put("student", studentDir.toString());
-        summary.put("student_encoder", student.settings());
+        summary.put("student_recipe", studentDir.resolve(EncoderFolder.RECIPE_FILE).toString());
         summary.put("options", options.toMap());
         summary.put("corpus_sentences", sentences.size());
         summary.put("initial_held_out_loss", initial);
@@ -176,6 +208,20 @@ public final class Distiller {
         summary.put("seconds", seconds);
         AtomicFiles.write(outDir.resolve("distill.json"), JSON.writeValueAsBytes(summary));
         return new Result(studentDir, step, initial, last, seconds);
+    }
+
+    /** The student's weights (adapters merged) as a self-describing encoder folder in {@code dir}. */
+    private void writeEncoder(Path dir) throws IOException {
+        MergedModelWriter.write(studentWeights, teacherModel, teacher.spec().tokenizer(), dir, new MergedModelWriter.Options(
+                MergedModelWriter.DEFAULT_MAX_SHARD_BYTES, true), MergedModelWriter.Progress.NONE);
+        EncoderFolder.write(dir, studentSpec, studentWeights.config().hiddenSize(), studentWeights.config().numLayers());
+    }
+
+    private static Path requireModel(Embedder teacher) {
+        if (teacher.spec().model() == null) {
+            throw new IllegalArgumentException("the teacher was built from loaded weights; give the folder its base model came from");
+        }
+        return teacher.spec().model();
     }
 
     /** The mean loss of the student against the teacher over {@code which} sentences, in batches, no gradient. */
@@ -252,10 +298,6 @@ public final class Distiller {
     private int[] tokens(String text) {
         int[] ids = student.tokenize(text);
         return ids.length > options.maxLength() ? Arrays.copyOf(ids, options.maxLength()) : ids;
-    }
-
-    private static String prompt(Embedder e) {
-        return (String) e.settings().get("prompt");
     }
 
     /**

@@ -2,19 +2,27 @@ package dev.bellm.train.distill;
 
 import dev.bellm.SharedData;
 import dev.bellm.embed.Embedder;
+import dev.bellm.embed.EncoderFolder;
+import dev.bellm.embed.EncoderSpec;
 import dev.bellm.embed.Pooling;
 import dev.bellm.io.DataDirectory;
+import dev.bellm.io.MergedModelWriter;
 import dev.bellm.io.ModelLoader;
+import dev.bellm.model.AttentionLayers;
+import dev.bellm.model.Transformer;
+import dev.bellm.tokenizer.Tokenizers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,12 +52,62 @@ class DistillerTest {
         var r = d.distill(corpus(), dir.resolve("run"), false, new Distiller.Listener() {});
         assertTrue(r.initialHeldOut() > 0.01, "the pruned student already matches: nothing to test " + r.initialHeldOut());
         assertTrue(r.finalHeldOut() < 0.7 * r.initialHeldOut(), r.initialHeldOut() + " -> " + r.finalHeldOut());
-        // the saved student loads as a plain 2-layer model and gives the distilled student's embeddings
+        // the saved student loads as a plain 2-layer model and, with no setting but its folder, gives the distilled
+        // student's embeddings (up to the rounding of merging the adapters into the weights)
         assertEquals(2, ModelLoader.load(r.student()).config().numLayers());
-        Embedder saved = Embedder.builder().model(r.student()).pooling(Pooling.MEAN).threads(2).build();
+        Embedder saved = Embedder.builder().model(r.student()).threads(2).build();
         float[] a = saved.embed("A dog runs in the park."), b = d.student().embed("A dog runs in the park.");
         for (int i = 0; i < a.length; i++) assertEquals(b[i], a[i], 1e-4 * Math.max(1, Math.abs(b[i])));
+        // the teacher's only bidirectional layer (4) is not kept: the student's recipe says causal, not "from 4"
+        EncoderSpec recipe = EncoderSpec.load(r.student());
+        assertTrue(recipe.attention().isCausal(), recipe.attention().toString());
+        assertEquals(Pooling.MEAN, recipe.pooling());
         assertTrue(Files.isRegularFile(dir.resolve("run/distill.json")));
+    }
+
+    @Test
+    void theStudentAndPrunedFoldersCarryTheTeachersRecipeClippedToTheirDepth() throws Exception {
+        // a teacher folder: stories260K as a Hugging Face model with a recipe (mean, layers >= 1 bidirectional, BeLLM prompt)
+        Path teacherDir = dir.resolve("teacher");
+        var base = ModelLoader.load(MODEL);
+        MergedModelWriter.write(base, MODEL, null, teacherDir,
+                new MergedModelWriter.Options(MergedModelWriter.DEFAULT_MAX_SHARD_BYTES, true), MergedModelWriter.Progress.NONE);
+        EncoderSpec teacherRecipe = EncoderSpec.builder().pooling(Pooling.MEAN).bidirectionalFrom(1).prompt(Embedder.BELLM_PROMPT).build();
+        EncoderFolder.write(teacherDir, teacherRecipe, base.config().hiddenSize(), base.config().numLayers());
+        Embedder teacher = Embedder.builder().model(teacherDir).threads(2).build();
+        assertEquals(1, teacher.bidirectionalFrom());
+
+        var r = new Distiller(teacher, options(4)).distill(corpus(), dir.resolve("run"), false, new Distiller.Listener() {});
+        List<String> texts = List.of("A dog runs in the park.", "Two men are playing chess.", "A woman is slicing an onion.");
+        for (Path folder : List.of(r.student(), dir.resolve("run/pruned"))) {
+            EncoderSpec saved = EncoderSpec.load(folder);
+            assertEquals(AttentionLayers.bidirectionalFrom(1), saved.attention(), folder.toString());
+            assertEquals(Pooling.MEAN, saved.pooling());
+            assertEquals(Embedder.BELLM_PROMPT, saved.promptText(null));
+            // the folder alone embeds exactly as its bare weights under the teacher's settings, bit for bit
+            Embedder alone = Embedder.builder().model(folder).threads(2).build();
+            Embedder flagged = Embedder.builder().model(ModelLoader.load(folder), Tokenizers.forModel(folder, null)).pooling(Pooling.MEAN)
+                    .bidirectionalFrom(1).prompt(Embedder.BELLM_PROMPT).threads(2).build();
+            float[][] a = alone.embed(texts).vectors(), b = flagged.embed(texts).vectors();
+            for (int i = 0; i < texts.size(); i++) assertArrayEquals(b[i], a[i], folder + ", text " + i);
+        }
+        // the pruned student is the teacher's first two layers as they are: not the teacher's vectors, and not the trained student's
+        float[] pruned = Embedder.load(dir.resolve("run/pruned")).embed(texts.get(0)), student = Embedder.load(r.student()).embed(texts.get(0));
+        assertFalse(Arrays.equals(pruned, student), "four steps of distillation changed nothing");
+    }
+
+    @Test
+    void theStudentsAttentionCanBeChosen() {
+        DistillOptions teachersOwn = new DistillOptions(2, null, DistillLoss.COSINE, 8, 16, 3e-3, 16, 4, 3, 5, 64, 40);
+        EncoderSpec teacher = EncoderSpec.builder().pooling(Pooling.LAST).bidirectionalFrom(1).normalize(true).build();
+        assertEquals(AttentionLayers.bidirectionalFrom(1), Distiller.studentSpec(teacher, teachersOwn).attention());
+        DistillOptions fromZero = new DistillOptions(2, 0, DistillLoss.COSINE, 8, 16, 3e-3, 16, 4, 3, 5, 64, 40);
+        EncoderSpec spec = Distiller.studentSpec(teacher, fromZero);
+        assertEquals(AttentionLayers.bidirectional(), spec.attention());
+        assertTrue(spec.normalize());
+        assertEquals(Pooling.LAST, spec.pooling());
+        DistillOptions none = new DistillOptions(2, Transformer.CAUSAL, DistillLoss.COSINE, 8, 16, 3e-3, 16, 4, 3, 5, 64, 40);
+        assertTrue(Distiller.studentSpec(teacher, none).attention().isCausal());
     }
 
     @Test
