@@ -24,7 +24,8 @@ if step distill-2/distill.json; then
 fi
 for m in pruned student; do
   if step "distill-2-$m.json"; then
-    "${BELLM[@]}" eval --model "$OUT/distill-2/$m" --pooling mean --tasks sts,sick-ir --output "$OUT/distill-2-$m.json" > "$OUT/distill-2-$m.txt"
+    # the student and pruned folders carry their recipe (mean pooling; both layers causal, as in the teacher)
+    "${BELLM[@]}" eval --model "$OUT/distill-2/$m" --tasks sts,sick-ir --output "$OUT/distill-2-$m.json" > "$OUT/distill-2-$m.txt"
   fi
 done
 
@@ -36,7 +37,8 @@ if step speed.txt; then
     for m in teacher pruned student; do
       args=(--model "$OUT/distill-2/$m"); [[ $m == teacher ]] && args=(--model "$MODEL" --adapter "$DEMO_ADAPTER" --bidirectional-from 4)
       t0=$(date +%s.%N)
-      "${BELLM[@]}" embed "${args[@]}" --pooling mean --input "$OUT/speed-input.txt" --output - > /dev/null
+      [[ $m == teacher ]] && args+=(--pooling mean)
+      "${BELLM[@]}" embed "${args[@]}" --input "$OUT/speed-input.txt" --output - > /dev/null
       t1=$(date +%s.%N)
       echo "$m $(echo "$t1 - $t0" | bc) s for 2000 sentences; load: $(cut -d' ' -f1-3 /proc/loadavg)"
     done
