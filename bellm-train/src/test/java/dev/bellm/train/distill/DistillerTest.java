@@ -94,6 +94,9 @@ class DistillerTest {
         // the pruned student is the teacher's first two layers as they are: not the teacher's vectors, and not the trained student's
         float[] pruned = Embedder.load(dir.resolve("run/pruned")).embed(texts.get(0)), student = Embedder.load(r.student()).embed(texts.get(0));
         assertFalse(Arrays.equals(pruned, student), "four steps of distillation changed nothing");
+        // a fresh run into the same folder replaces both encoder folders (their module subfolders included)
+        var again = new Distiller(teacher, options(4)).distill(corpus(), dir.resolve("run"), false, new Distiller.Listener() {});
+        assertArrayEquals(student, Embedder.load(again.student()).embed(texts.get(0)));
     }
 
     @Test
