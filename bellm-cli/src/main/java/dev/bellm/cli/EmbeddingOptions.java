@@ -53,7 +53,8 @@ final class EmbeddingOptions {
         EncoderSpec.Builder recipe = EncoderSpec.Builder.fromFolders(model.model, adapters, EmbeddingOptions::warn);
         recipe.overlay(flags, EmbeddingOptions::warn).tokenizer(model.tokenizer);
         // a named prompt becomes the default, so every consumer of the encoder (stream, eval) uses it
-        if (promptName != null) recipe.overlay(new EncoderSpec.Builder(EncoderOptions.SOURCE).defaultPromptName(promptName), EmbeddingOptions::warn);
+        // (choosing one of the recipe's prompts overrides nothing, so it is not reported)
+        if (promptName != null) recipe.overlay(new EncoderSpec.Builder(EncoderOptions.SOURCE).defaultPromptName(promptName), notice -> {});
         Embedder.Builder b = Embedder.builder().spec(recipe.build()).batchSize(batchSize);
         if (model.threads != null) b.threads(model.threads);
         b.kernels(model.kernels());
