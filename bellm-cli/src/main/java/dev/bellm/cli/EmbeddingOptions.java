@@ -35,8 +35,8 @@ final class EmbeddingOptions {
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32", description = "Texts per forward pass. Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--max-tokens", paramLabel = "N", description = "Longest input in tokens (prompt included). Default: the recipe's, else "
-            + Embedder.DEFAULT_MAX_TOKENS + " or the model's max_position_embeddings when smaller.")
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Longest input in tokens (prompt included). Default: " + Embedder.DEFAULT_MAX_TOKENS
+            + ", or the model's max_position_embeddings when smaller, unless the recipe states one.")
     Integer maxTokens;
 
     @Option(names = "--truncate", negatable = true,
