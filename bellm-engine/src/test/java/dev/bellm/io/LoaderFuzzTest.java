@@ -1,5 +1,6 @@
 package dev.bellm.io;
 
+import dev.bellm.SharedData;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.bellm.kernels.Kernels;
 import dev.bellm.kernels.VectorKernels;
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code src/test/resources/dev/bellm/io/LoaderFuzzTestInputs/<target>/}, which holds the issue's crash reproductions.
  * With {@code JAZZER_FUZZ=1} one target is fuzzed: see docs/RELIABILITY.md for the commands.
  */
+@SharedData
 class LoaderFuzzTest {
     /** One scratch directory per JVM: the fuzzed bytes are written to files there, as a user's files would be. */
     private static final Path SCRATCH = scratch();
