@@ -1,5 +1,6 @@
 package dev.bellm.server;
 
+import dev.bellm.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every refusal: its status, and the error in the shape of the API it came through. */
+@SharedData
 class ErrorPathsTest {
     private static final String KEY = "s3cret";
     private static EmbeddingServer server;

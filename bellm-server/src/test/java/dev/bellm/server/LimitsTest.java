@@ -1,5 +1,6 @@
 package dev.bellm.server;
 
+import dev.bellm.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bellm.embed.Embedder;
 import org.junit.jupiter.api.AfterAll;
@@ -14,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The token limit: 422 over it, unless TEI's truncate asks to cut (then the vector is that of the cut text). */
+@SharedData
 class LimitsTest {
     private static final int MAX_TOKENS = 6;
     private static final String LONG = "a man is playing a guitar on the stage tonight";

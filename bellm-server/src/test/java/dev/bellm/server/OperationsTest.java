@@ -1,5 +1,6 @@
 package dev.bellm.server;
 
+import dev.bellm.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Backpressure, client disconnects, readiness, metrics, graceful shutdown, and many clients mixing adapters. */
+@SharedData
 class OperationsTest {
     private static final String LORA_BODY = "{\"model\":\"lora\",\"input\":\"the cat sleeps\",\"encoding_format\":\"base64\"}";
 

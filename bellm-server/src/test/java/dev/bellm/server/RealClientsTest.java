@@ -1,5 +1,6 @@
 package dev.bellm.server;
 
+import dev.bellm.SharedData;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * The official OpenAI Java SDK and LangChain4j's OpenAiEmbeddingModel, with their default settings (base64),
  * get from the server exactly the vectors {@link Embedder} gives, for the base and for each adapter.
  */
+@SharedData
 class RealClientsTest {
     private static final String KEY = "test-key-123";
     private static EmbeddingServer server;
