@@ -1,5 +1,6 @@
 package dev.bellm.cli;
 
+import dev.bellm.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bellm.io.DataDirectory;
@@ -15,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code bellm explain} on stories260K: both encoders, completeness in the JSON, readable PNGs. */
+@SharedData
 class ExplainCommandTest {
     @TempDir
     Path dir;

@@ -1,5 +1,6 @@
 package dev.bellm.explain;
 
+import dev.bellm.SharedData;
 import dev.bellm.embed.Embedder;
 import dev.bellm.embed.Pooling;
 import dev.bellm.eval.SentenceEmbeddings;
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Integrated gradients on stories260K (the real pretrained model), against invariants that do not use the backward pass. */
+@SharedData
 class SimilarityExplainerTest {
     private static final Path MODEL = DataDirectory.root().resolve("models/stories260K/stories260K.bin");
     private static final String A = "A man is playing a guitar.", B = "A person plays music.";

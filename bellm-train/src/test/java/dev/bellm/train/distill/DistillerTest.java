@@ -1,5 +1,6 @@
 package dev.bellm.train.distill;
 
+import dev.bellm.SharedData;
 import dev.bellm.embed.Embedder;
 import dev.bellm.embed.Pooling;
 import dev.bellm.io.DataDirectory;
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Distilling stories260K (mean pooling, top layer bidirectional) into its first two layers. */
+@SharedData
 class DistillerTest {
     private static final Path MODEL = DataDirectory.root().resolve("models/stories260K/stories260K.bin");
 
