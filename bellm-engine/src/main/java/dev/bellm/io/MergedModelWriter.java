@@ -32,11 +32,9 @@ import java.nio.file.PathMatcher;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -211,9 +209,8 @@ public final class MergedModelWriter {
             throw new IllegalArgumentException("the output directory " + output + " is not empty; choose another directory,"
                     + " or replace the model in it (bellm merge --force)");
         }
-        Set<String> modules = encoderModuleFolders(output);
         for (Path entry : entries) {
-            if (Files.isDirectory(entry) && !modules.contains(entry.getFileName().toString())) {
+            if (Files.isDirectory(entry)) {
                 throw new IllegalArgumentException("the output directory " + output + " holds the subdirectory "
                         + entry.getFileName() + ", so it is not a model directory; bellm replaces only flat model"
                         + " directories: remove it yourself or choose another directory");
@@ -225,25 +222,6 @@ public final class MergedModelWriter {
             throw new IllegalArgumentException("the output directory " + output + " holds no model (" + HfCheckpoint.CONFIG_FILE
                     + " and safetensors weights) but " + abbreviated(names) + "; bellm replaces only a model directory:"
                     + " remove the files yourself or choose another directory");
-        }
-        return names;
-    }
-
-    /**
-     * The module folders ({@code 1_Pooling}, {@code 2_Dense}, ...) that the {@code modules.json} of an encoder folder
-     * in {@code dir} names: a model bellm wrote with its recipe holds these, and replacing it replaces them too.
-     */
-    private static Set<String> encoderModuleFolders(Path dir) throws IOException {
-        Path modules = dir.resolve("modules.json");
-        if (!Files.isRegularFile(modules)) return Set.of();
-        Set<String> names = new HashSet<>();
-        try {
-            for (JsonNode module : JSON.readTree(modules.toFile())) {
-                String path = module.path("path").asText("");
-                if (!path.isEmpty() && !path.contains("/") && !path.contains("\\") && !path.startsWith(".")) names.add(path);
-            }
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
-            return Set.of(); // not an encoder folder's modules.json: its subdirectories stay refused
         }
         return names;
     }

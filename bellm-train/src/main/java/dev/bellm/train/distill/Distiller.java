@@ -212,6 +212,7 @@ public final class Distiller {
 
     /** The student's weights (adapters merged) as a self-describing encoder folder in {@code dir}. */
     private void writeEncoder(Path dir) throws IOException {
+        EncoderFolder.removeModuleFolders(dir); // a rerun replaces the folder an earlier one wrote, recipe included
         MergedModelWriter.write(studentWeights, teacherModel, teacher.spec().tokenizer(), dir, new MergedModelWriter.Options(
                 MergedModelWriter.DEFAULT_MAX_SHARD_BYTES, true), MergedModelWriter.Progress.NONE);
         EncoderFolder.write(dir, studentSpec, studentWeights.config().hiddenSize(), studentWeights.config().numLayers());
