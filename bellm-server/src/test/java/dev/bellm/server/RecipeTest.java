@@ -66,6 +66,21 @@ class RecipeTest {
                 "plain", Embedder.builder().model(TestEncoders.base()).adapter(TestEncoders.lora()).threads(2).build(),
                 "own", Embedder.builder().model(TestEncoders.base()).adapter(recipeAdapter).threads(2).build());
         assertEquals(Pooling.MEAN, oracle.get("own").pooling()); // the oracle itself reads the adapter's recipe
+        // one call mixing the three recipes (two attention groups), as the batcher makes it
+        List<String> order = List.of("own", "base", "plain", "own", "base");
+        int[][] seqs = new int[order.size()][];
+        ServedEncoder.Model[] ms = new ServedEncoder.Model[order.size()];
+        int[] skips = new int[order.size()];
+        for (int i = 0; i < seqs.length; i++) {
+            ms[i] = served.model(order.get(i)).orElseThrow();
+            seqs[i] = ms[i].encoder().tokenize(TEXTS.get(i), null);
+            skips[i] = ms[i].encoder().meanSkip(null);
+        }
+        float[][] pooled = served.embed(seqs, ms, skips);
+        for (int i = 0; i < seqs.length; i++) {
+            Embedder e = ms[i].encoder();
+            assertArrayEquals(oracle.get(order.get(i)).embed(TEXTS.get(i)), e.finish(pooled[i], e.outputDimension(null)), order.get(i) + " " + i);
+        }
         try (EmbeddingServer server = EmbeddingServer.startAndWarmUp(served, TestEncoders.options());
              ExecutorService pool = Executors.newFixedThreadPool(6)) {
             HttpTestClient client = new HttpTestClient(server, null);
