@@ -41,7 +41,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "L2-normalise (--no-normalize: do not). Default: the recipe's. TEI's /embed also normalises when its 'normalize' field (default true) asks.")
     Boolean normalize;
 
-    @Option(names = "--max-tokens", paramLabel = "N", description = "Longest input in tokens (prompt included). Default: the model's maximum.")
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Longest input in tokens (prompt included). Default: the recipe's, else the model's maximum.")
     Integer maxTokens;
 
     @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = ServerOptions.LOOPBACK,

@@ -106,11 +106,6 @@ public final class ServedEncoder {
         return base.dimension();
     }
 
-    /** Whether the base's recipe L2-normalises. */
-    public boolean normalizes() {
-        return base.spec().normalize();
-    }
-
     public Pooling pooling() {
         return base.pooling();
     }
