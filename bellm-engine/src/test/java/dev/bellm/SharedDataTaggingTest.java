@@ -21,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SharedDataTaggingTest {
     /** What reading the shared directory looks like in a test: the data directory itself or a fixture helper over it. */
     private static final Pattern READS_SHARED_DATA =
-            Pattern.compile("(?<![A-Za-z])(DataDirectory|Fixtures|CheckpointFixtures|LossFixture)\\.");
-    private static final Pattern IS_TEST = Pattern.compile("@(Test|TestFactory|ParameterizedTest|RepeatedTest)\\b");
+            Pattern.compile("(?<![A-Za-z])(DataDirectory|Fixtures|CheckpointFixtures|LossFixture)\\.|defaultDataDir\\(");
+    private static final Pattern IS_TEST = Pattern.compile("@(Test|TestFactory|ParameterizedTest|RepeatedTest|FuzzTest|TestTemplate)\\b");
 
     static Path repositoryRoot() {
         String configured = System.getProperty("bellm.root");

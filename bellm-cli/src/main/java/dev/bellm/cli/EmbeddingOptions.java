@@ -35,8 +35,8 @@ final class EmbeddingOptions {
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32", description = "Texts per forward pass. Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--max-tokens", paramLabel = "N", description = "Longest input in tokens (prompt included). Default: the recipe's, else "
-            + Embedder.DEFAULT_MAX_TOKENS + " or the model's max_position_embeddings when smaller.")
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Longest input in tokens (prompt included). Default: " + Embedder.DEFAULT_MAX_TOKENS
+            + ", or the model's max_position_embeddings when smaller, unless the recipe states one.")
     Integer maxTokens;
 
     @Option(names = "--truncate", negatable = true,
@@ -53,7 +53,8 @@ final class EmbeddingOptions {
         EncoderSpec.Builder recipe = EncoderSpec.Builder.fromFolders(model.model, adapters, EmbeddingOptions::warn);
         recipe.overlay(flags, EmbeddingOptions::warn).tokenizer(model.tokenizer);
         // a named prompt becomes the default, so every consumer of the encoder (stream, eval) uses it
-        if (promptName != null) recipe.overlay(new EncoderSpec.Builder(EncoderOptions.SOURCE).defaultPromptName(promptName), EmbeddingOptions::warn);
+        // (choosing one of the recipe's prompts overrides nothing, so it is not reported)
+        if (promptName != null) recipe.overlay(new EncoderSpec.Builder(EncoderOptions.SOURCE).defaultPromptName(promptName), notice -> {});
         Embedder.Builder b = Embedder.builder().spec(recipe.build()).batchSize(batchSize);
         if (model.threads != null) b.threads(model.threads);
         b.kernels(model.kernels());

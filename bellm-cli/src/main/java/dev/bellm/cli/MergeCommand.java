@@ -61,6 +61,8 @@ final class MergeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EncoderSpec spec = EncoderSpec.load(model, List.of(adapter), EmbeddingOptions::warn);
+        // a model bellm merged before carries its recipe's module folders; replacing it replaces them too
+        if (force) EncoderFolder.removeModuleFolders(output);
         MergedModelWriter.Result result;
         try (Progress.Lazy bar = Progress.lazy("merge")) {
             result = MergedModelWriter.merge(model, tokenizer, adapter, output, new MergedModelWriter.Options(maxShardSize, force), bar::update);

@@ -249,6 +249,24 @@ public final class EncoderFolder {
         return Map.of("layers", layers);
     }
 
+    /**
+     * Deletes the module folders ({@code 1_Pooling}, {@code k_Dense}, …) that {@code dir}'s own {@code modules.json}
+     * names, and the recipe files, so the folder can be replaced by a new model; nothing else is touched.
+     */
+    public static void removeModuleFolders(Path dir) throws IOException {
+        JsonFile modules = JsonFile.readIfPresent(dir.resolve(MODULES_FILE));
+        if (modules == null || !modules.root.isArray()) return;
+        for (JsonNode module : modules.root) {
+            String path = module.path("path").asText("");
+            Path moduleDir = dir.resolve(path).normalize();
+            if (path.isEmpty() || !moduleDir.startsWith(dir.normalize()) || moduleDir.equals(dir.normalize()) || !Files.isDirectory(moduleDir)) continue;
+            try (var walk = Files.walk(moduleDir)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+            }
+        }
+        for (String f : List.of(MODULES_FILE, ST_CONFIG_FILE, ST_MAX_LENGTH_FILE, RECIPE_FILE)) Files.deleteIfExists(dir.resolve(f));
+    }
+
     private static Map<String, Object> module(int idx, String path, String type) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("idx", idx);

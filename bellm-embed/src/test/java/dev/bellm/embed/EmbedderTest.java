@@ -44,12 +44,12 @@ class EmbedderTest {
     /** The prompt prefix computed once changes nothing: same bits as the full pass, causal or BeLLM, any pooling. */
     @Test
     void reusingThePromptPrefixGivesTheSameBits() {
-        record Case(String model, Integer from, Pooling pooling) {} // from null: every layer causal
+        record Case(String model, int from, Pooling pooling) {}
         for (Case c : List.of(new Case("tiny-llama", 3, Pooling.LAST), new Case("tiny-qwen3", 2, Pooling.MEAN),
-                new Case("tiny-qwen2", null, Pooling.MEAN), new Case("tiny-llama", 0, Pooling.FIRST))) {
+                new Case("tiny-qwen2", -1, Pooling.MEAN), new Case("tiny-llama", 0, Pooling.FIRST))) {
             Embedder.Builder b = Embedder.builder().model(Fixtures.path(c.model())).pooling(c.pooling())
-                    .prompt(Embedder.BELLM_PROMPT).batchSize(4);
-            if (c.from() == null) b.causal(); else b.bidirectionalFrom(c.from());
+                    .prompt(Embedder.BELLM_PROMPT).batchSize(4); // from -1: causal
+            if (c.from() >= 0) b.bidirectionalFrom(c.from());
             float[][] reused = b.reusePromptPrefix(true).build().embed(texts()).vectors();
             float[][] full = b.reusePromptPrefix(false).build().embed(texts()).vectors();
             for (int i = 0; i < full.length; i++) assertArrayEquals(full[i], reused[i], c + " text " + i);

@@ -1,5 +1,6 @@
 package dev.bellm.io;
 
+import dev.bellm.SharedData;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.bellm.SharedData;
 import dev.bellm.kernels.Kernels;

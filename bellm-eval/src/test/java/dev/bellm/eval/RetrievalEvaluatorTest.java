@@ -1,5 +1,6 @@
 package dev.bellm.eval;
 
+import dev.bellm.SharedData;
 import dev.bellm.eval.RetrievalTask.LabelledPair;
 import org.junit.jupiter.api.Test;
 
@@ -12,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SharedData
 class RetrievalEvaluatorTest {
     private static final Path DATA = DataFiles.defaultDataDir();
 

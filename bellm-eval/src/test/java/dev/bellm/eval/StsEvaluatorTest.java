@@ -1,5 +1,6 @@
 package dev.bellm.eval;
 
+import dev.bellm.SharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SharedData
 class StsEvaluatorTest {
     private static final Path DATA = DataFiles.defaultDataDir();
     private static final List<StsTask> STS12_TO_16 = List.of(StsTask.STS12, StsTask.STS13, StsTask.STS14, StsTask.STS15, StsTask.STS16);

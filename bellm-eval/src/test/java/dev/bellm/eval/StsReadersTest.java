@@ -1,5 +1,6 @@
 package dev.bellm.eval;
 
+import dev.bellm.SharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -14,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SharedData
 class StsReadersTest {
     private static final Path DATA = DataFiles.defaultDataDir();
 

@@ -1,5 +1,6 @@
 package dev.bellm.eval;
 
+import dev.bellm.SharedData;
 import dev.bellm.eval.TransferDataset.Example;
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SharedData
 class TransferEvaluatorTest {
     private static final Path DATA = DataFiles.defaultDataDir();
 

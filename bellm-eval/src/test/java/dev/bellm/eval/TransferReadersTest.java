@@ -1,5 +1,6 @@
 package dev.bellm.eval;
 
+import dev.bellm.SharedData;
 import dev.bellm.eval.TransferDataset.Example;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SharedData
 class TransferReadersTest {
     private static final Path DATA = DataFiles.defaultDataDir();
 

@@ -93,8 +93,8 @@ public final class Distiller {
         Embedder.Builder b = Embedder.builder().model(studentWeights, teacher.tokenizer()).kernels(teacher.transformer().kernels())
                 .pooling(teacher.pooling()).prompt(prompt(teacher)).maxTokens(options.maxLength())
                 .truncation(Embedder.Truncation.KEEP_START);
-        if (from != Transformer.CAUSAL) b.bidirectionalFrom(from);
-        this.student = b.build();
+        // the student keeps the teacher's first layers: a first bidirectional layer above them leaves it causal
+        this.student = b.attention(dev.bellm.model.AttentionLayers.fromEngine(from, options.studentLayers())).build();
         this.studentTransformer = student.transformer();
         this.grads = new LoraGradients(studentWeights);
         this.optimizer = new AdamW(studentWeights, grads, 0.9, 0.999, 1e-8, DistillOptions.WEIGHT_DECAY);
