@@ -65,7 +65,11 @@ final class MergeCommand implements Callable<Integer> {
         if (force) EncoderFolder.removeModuleFolders(output);
         MergedModelWriter.Result result;
         try (Progress.Lazy bar = Progress.lazy("merge")) {
-            result = MergedModelWriter.merge(model, tokenizer, adapter, output, new MergedModelWriter.Options(maxShardSize, force), bar::update);
+            try {
+                result = MergedModelWriter.merge(model, tokenizer, adapter, output, new MergedModelWriter.Options(maxShardSize, force), bar::update);
+            } catch (MergedModelWriter.OutputNotEmptyException e) {
+                throw new IllegalArgumentException(e.getMessage() + " (--force)", e);
+            }
         }
         // the merged folder is the encoder the base and adapter made, so it carries their recipe
         ModelConfig merged = HfCheckpoint.readConfig(result.directory());

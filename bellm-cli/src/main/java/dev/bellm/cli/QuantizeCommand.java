@@ -42,7 +42,11 @@ final class QuantizeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         MergedModelWriter.Result result;
         try (Progress.Lazy bar = Progress.lazy("quantize")) {
-            result = MergedModelWriter.quantize(model, adapter, output, new MergedModelWriter.Options(maxShardSize, force), bar::update);
+            try {
+                result = MergedModelWriter.quantize(model, adapter, output, new MergedModelWriter.Options(maxShardSize, force), bar::update);
+            } catch (MergedModelWriter.OutputNotEmptyException e) {
+                throw new IllegalArgumentException(e.getMessage() + " (--force)", e);
+            }
         }
         System.out.printf(Locale.ROOT, "wrote %s (%s, Q8_0): %d tensors, %.1f MB in %d safetensors file%s%n",
                 result.directory(), model, result.tensors(), result.tensorBytes() / 1e6, result.shards(), result.shards() == 1 ? "" : "s");

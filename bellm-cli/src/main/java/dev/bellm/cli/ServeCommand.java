@@ -1,6 +1,7 @@
 package dev.bellm.cli;
 
 import dev.bellm.embed.Embedder;
+import dev.bellm.embed.EncoderSpec;
 import dev.bellm.server.EmbeddingServer;
 import dev.bellm.server.ServedEncoder;
 import dev.bellm.server.ServerOptions;
@@ -36,10 +37,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--served-name", paramLabel = "NAME", description = "What requests call the base model. Default: its folder's (or file's) name.")
     String servedName;
 
-    @Option(names = "--normalize", description = "L2-normalise OpenAI responses (TEI's /embed follows its 'normalize' field, default true).")
-    boolean normalize;
+    @Option(names = "--normalize", negatable = true,
+            description = "L2-normalise (--no-normalize: do not). Default: the recipe's. TEI's /embed also normalises when its 'normalize' field (default true) asks.")
+    Boolean normalize;
 
-    @Option(names = "--max-tokens", paramLabel = "N", description = "Longest input in tokens (prompt included). Default: the model's maximum.")
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Longest input in tokens (prompt included). Default: the recipe's, else the model's maximum.")
     Integer maxTokens;
 
     @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = ServerOptions.LOOPBACK,
@@ -77,14 +79,16 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Embedder.Builder b = Embedder.builder().model(model.model).tokenizer(model.tokenizer)
-                .pooling(encoder.pooling()).prompt(encoder.promptTemplate()).normalize(normalize);
-        Integer from = encoder.bidirectionalFromOrNull();
-        if (from != null) b.bidirectionalFrom(from);
+        // the base folder's recipe under these flags, as embed resolves it; each adapter's folder recipe goes between
+        EncoderSpec.Builder flags = encoder.stated();
+        if (normalize != null) flags.normalize(normalize);
+        if (maxTokens != null) flags.maxTokens(maxTokens);
+        EncoderSpec.Builder recipe = EncoderSpec.Builder.fromFolders(model.model, List.of(), EmbeddingOptions::warn)
+                .overlay(flags, EmbeddingOptions::warn).tokenizer(model.tokenizer);
+        Embedder.Builder b = Embedder.builder().spec(recipe.build());
         if (model.threads != null) b.threads(model.threads);
         b.kernels(model.kernels()); // the kernels embed picks, so the vectors are embed's bit for bit
-        if (maxTokens != null) b.maxTokens(maxTokens);
-        ServedEncoder served = new ServedEncoder(b.build(), servedName != null ? servedName : baseName(model.model), adapterDirs());
+        ServedEncoder served = new ServedEncoder(b.build(), servedName != null ? servedName : baseName(model.model), adapterDirs(), flags);
         String key = apiKey != null ? apiKey : System.getenv(API_KEY_ENV);
         ServerOptions options = ServerOptions.defaults().withHost(host).withPort(port).withMaxBatchTokens(maxBatchTokens)
                 .withMaxConcurrentRequests(maxConcurrentRequests).withMaxClientBatchSize(maxClientBatchSize)

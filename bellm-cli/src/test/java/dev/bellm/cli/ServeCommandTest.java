@@ -89,6 +89,46 @@ class ServeCommandTest {
         assertEquals(0, exit.get());
     }
 
+    /** An adapter folder stating its own recipe: serve gives what embed --model BASE --adapter DIR gives, prompt and dimensions too. */
+    @Test
+    void anAdapterWithItsOwnRecipeServesWhatEmbedGives() throws Exception {
+        Path own = Files.createDirectories(tmp.resolve("own"));
+        Path lora = Fixtures.path("tiny-llama-lora");
+        for (String f : List.of(dev.bellm.io.PeftAdapter.CONFIG_FILE, dev.bellm.io.PeftAdapter.WEIGHTS_FILE)) Files.copy(lora.resolve(f), own.resolve(f));
+        dev.bellm.embed.EncoderFolder.write(own, dev.bellm.embed.EncoderSpec.builder().bidirectionalFrom(1).pooling(dev.bellm.embed.Pooling.MEAN)
+                .includePrompt(false).prompts(java.util.Map.of("query", "query: "), null).normalize(true).build(), 64, 4);
+        Path in = tmp.resolve("texts.txt"), out = tmp.resolve("out.jsonl");
+        Files.write(in, TEXTS);
+        String model = Fixtures.path("tiny-llama").toString();
+        var embed = CliTestSupport.run("embed", "--model", model, "--adapter", own.toString(), "--prompt-name", "query", "--dimensions", "16",
+                "--kernels", "java", "--input", in.toString(), "--output", out.toString());
+        assertEquals(0, embed.exitCode(), embed.err());
+        List<String> lines = Files.readAllLines(out);
+
+        int port = freePort();
+        ServeCommand serve = new ServeCommand();
+        AtomicInteger exit = new AtomicInteger(-1);
+        Thread t = Thread.ofPlatform().start(() -> exit.set(new CommandLine(serve).execute("--model", model, "--kernels", "java",
+                "--adapter", "plain=" + lora, "--adapter", "own=" + own, "--port", Integer.toString(port))));
+        for (int i = 0; i < 600 && (serve.server == null || !serve.server.isReady()); i++) Thread.sleep(50);
+        assertTrue(serve.server != null && serve.server.isReady(), "the server did not become ready");
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            String body = JSON.writeValueAsString(java.util.Map.of("model", "own", "inputs", TEXTS, "prompt_name", "query", "dimensions", 16));
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/embed"))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode data = JSON.readTree(r.body());
+            for (int i = 0; i < TEXTS.size(); i++) {
+                assertArrayEquals(floats(JSON.readTree(lines.get(i)).get("embedding")), floats(data.get(i)), "text " + i);
+            }
+        } finally {
+            serve.server.close();
+            t.join(30_000);
+        }
+        assertEquals(0, exit.get());
+    }
+
     @Test
     void aBadAdapterFlagIsAClearError() {
         var r = CliTestSupport.run("serve", "--model", Fixtures.path("tiny-llama").toString(), "--adapter", "no-equals-sign");

@@ -200,11 +200,9 @@ public final class Embedder implements SentenceEncoder {
      * recipe's), in batches; {@code progress} receives the number of texts done so far.
      */
     public Embeddings embed(List<String> texts, String promptName, Integer dimensions, IntConsumer progress) {
-        int full = spec.fullDimension(transformer.config().hiddenSize());
-        int dims = dimensions != null ? dimensions : spec.outputDimension(transformer.config().hiddenSize());
-        if (dims <= 0 || dims > full) throw new DimensionTooLargeException(dims, full);
+        int dims = outputDimension(dimensions);
         String prompt = spec.promptText(promptName);
-        int skip = spec.includePrompt() || spec.pooling() != Pooling.MEAN ? 0 : promptLength(prompt);
+        int skip = skipFor(prompt);
         int n = texts.size();
         int[][] ids = new int[n][];
         int truncated = 0;
@@ -243,18 +241,46 @@ public final class Embedder implements SentenceEncoder {
                 ? transformer.hiddenStates(suffixes(sequences, prefix.length()), prefix) // same bits, less work
                 : transformer.hiddenStates(batch, spec.attention());
         float[][] pooled = spec.pooling().pool(hidden, batch, transformer.config().hiddenSize(), skip);
-        for (int s = 0; s < pooled.length; s++) {
-            float[] v = pooled[s];
-            for (Dense d : spec.dense()) v = d.forward(v);
-            if (spec.normalize()) Pooling.normalize(v);
-            // Matryoshka as sentence-transformers does it: cut after every module, then renormalise when normalising
-            if (dims < v.length) {
-                v = Arrays.copyOf(v, dims);
-                if (spec.normalize()) Pooling.normalize(v);
-            }
-            pooled[s] = v;
-        }
+        for (int s = 0; s < pooled.length; s++) pooled[s] = finish(pooled[s], dims);
         return pooled;
+    }
+
+    /**
+     * The modules after pooling, applied to one pooled vector (consumed): dense heads, normalisation, the Matryoshka cut
+     * to {@code dims} (from {@link #outputDimension}). A server that pools its own batches finishes them here.
+     */
+    public float[] finish(float[] pooled, int dims) {
+        float[] v = pooled;
+        for (Dense d : spec.dense()) v = d.forward(v);
+        if (spec.normalize()) Pooling.normalize(v);
+        // Matryoshka as sentence-transformers does it: cut after every module, then renormalise when normalising
+        if (dims < v.length) {
+            v = Arrays.copyOf(v, dims);
+            if (spec.normalize()) Pooling.normalize(v);
+        }
+        return v;
+    }
+
+    /** The width asked for ({@code requested}; null: the recipe's), checked against what the encoder produces. */
+    public int outputDimension(Integer requested) {
+        int full = spec.fullDimension(transformer.config().hiddenSize());
+        int dims = requested != null ? requested : spec.outputDimension(transformer.config().hiddenSize());
+        if (dims <= 0 || dims > full) throw new DimensionTooLargeException(dims, full);
+        return dims;
+    }
+
+    /** Token ids of one text under the prompt named {@code promptName} (null: the default), before truncation. */
+    public int[] tokenize(String text, String promptName) {
+        return tokenizer.encode(EncoderSpec.applyPrompt(spec.promptText(promptName), Objects.requireNonNull(text, "text is null")));
+    }
+
+    /** Leading tokens a text under the prompt named {@code promptName} leaves out of its pooling (include_prompt false). */
+    public int meanSkip(String promptName) {
+        return skipFor(spec.promptText(promptName));
+    }
+
+    private int skipFor(String promptText) {
+        return spec.includePrompt() || spec.pooling() != Pooling.MEAN ? 0 : promptLength(promptText);
     }
 
     private static Batch suffixes(int[][] sequences, int from) {

@@ -227,9 +227,9 @@ class MergedModelWriterTest {
         Path out = tmp.resolve("out");
         MergedModelWriter.Options force = new MergedModelWriter.Options(MergedModelWriter.DEFAULT_MAX_SHARD_BYTES, true);
         merge("tiny-llama", null, out, MergedModelWriter.Options.DEFAULTS);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        var e = assertThrows(MergedModelWriter.OutputNotEmptyException.class,
                 () -> merge("tiny-llama", "tiny-llama-lora", out, MergedModelWriter.Options.DEFAULTS));
-        assertTrue(e.getMessage().contains("not empty") && e.getMessage().contains("--force"), e.getMessage());
+        assertTrue(e.getMessage().contains("not empty") && e.getMessage().contains(out.toString()), e.getMessage());
 
         List<String> before = listing(out);
         MergedModelWriter.Result r = merge("tiny-llama", "tiny-llama-lora", out, force);

@@ -103,6 +103,13 @@ public final class MergedModelWriter {
      * @param tensorBytes the tensor data of all shards (the index's {@code total_size})
      * @param replaced    the files of the model directory that was there before and was replaced (empty when none)
      */
+    /** The output directory holds something and overwriting was not allowed. */
+    public static final class OutputNotEmptyException extends IllegalArgumentException {
+        public OutputNotEmptyException(Path output) {
+            super("the output directory " + output + " is not empty; choose another directory, or allow replacing the model in it");
+        }
+    }
+
     public record Result(Path directory, List<String> files, int tensors, int shards, long tensorBytes, List<String> replaced) {}
 
     /**
@@ -206,8 +213,7 @@ public final class MergedModelWriter {
         }
         if (entries.isEmpty()) return List.of();
         if (!overwrite) {
-            throw new IllegalArgumentException("the output directory " + output + " is not empty; choose another directory,"
-                    + " or replace the model in it (bellm merge --force)");
+            throw new OutputNotEmptyException(output);
         }
         for (Path entry : entries) {
             if (Files.isDirectory(entry)) {

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @SharedData
 class TokenizerFuzzTest {
-    private static final String FUZZ_DURATION = "6m";
+    private static final String FUZZ_DURATION = "12m";
     private static final long FUZZ_EXECUTIONS = 150_000;
     private static final Path FILE = Path.of("fuzzed/tokenizer.json");
     private static final Path CONFIG = Path.of("fuzzed/tokenizer_config.json");

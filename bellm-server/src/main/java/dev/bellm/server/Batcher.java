@@ -1,6 +1,5 @@
 package dev.bellm.server;
 
-import dev.bellm.model.ModelWeights;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,22 +16,27 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Merges the sequences of concurrent requests into packed batches of at most {@code maxBatchTokens} tokens
  * and runs them on one thread (the kernels spread each batch over the cores). A batch may mix the adapters of
- * the base; its sequences are grouped by adapter so that each adapter's LoRA runs once per batch. A request
+ * the base (and their recipes); its sequences are grouped by adapter so that each adapter's LoRA runs once per batch. A request
  * whose client has gone away is cancelled and its waiting sequences are dropped before they are computed.
  */
 final class Batcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Batcher.class);
 
-    /** What one request asks for: its sequences, each with the adapter it gets; completes with their pooled vectors. */
+    /**
+     * What one request asks for: its sequences under one served model, sequence i with its first {@code skips[i]} tokens
+     * left out of a mean; completes with their pooled vectors.
+     */
     static final class Job extends CompletableFuture<float[][]> {
         final int[][] sequences;
-        final ModelWeights adapter;
+        final ServedEncoder.Model model;
+        final int[] skips;
         private final float[][] vectors;
         private final AtomicInteger remaining;
 
-        Job(int[][] sequences, ModelWeights adapter) {
+        Job(int[][] sequences, ServedEncoder.Model model, int[] skips) {
             this.sequences = sequences;
-            this.adapter = adapter;
+            this.model = model;
+            this.skips = skips;
             this.vectors = new float[sequences.length][];
             this.remaining = new AtomicInteger(sequences.length);
         }
@@ -65,9 +69,9 @@ final class Batcher implements AutoCloseable {
     }
 
     /** Queues every sequence of the job; the job completes when the last one is computed. */
-    Job submit(int[][] sequences, ModelWeights adapter) {
+    Job submit(int[][] sequences, ServedEncoder.Model model, int[] skips) {
         if (closing) throw new IllegalStateException("the server is shutting down");
-        Job job = new Job(sequences, adapter);
+        Job job = new Job(sequences, model, skips);
         for (int i = 0; i < sequences.length; i++) queue.add(new Item(job, i));
         metrics.queueDepth(queue.size());
         return job;
@@ -105,21 +109,23 @@ final class Batcher implements AutoCloseable {
 
     private void compute(List<Item> items) {
         // group by adapter (stable: base first, then in order of first appearance) so each adapter's delta is one run
-        Map<ModelWeights, Integer> order = new IdentityHashMap<>();
-        for (Item it : items) order.putIfAbsent(it.job.adapter, it.job.adapter == null ? -1 : order.size());
+        Map<ServedEncoder.Model, Integer> order = new IdentityHashMap<>();
+        for (Item it : items) order.putIfAbsent(it.job.model, it.job.model.adapter() == null ? -1 : order.size());
         List<Item> sorted = new ArrayList<>(items);
-        sorted.sort(Comparator.comparingInt(it -> order.get(it.job.adapter)));
+        sorted.sort(Comparator.comparingInt(it -> order.get(it.job.model)));
         int n = sorted.size(), tokens = 0;
         int[][] sequences = new int[n][];
-        ModelWeights[] adapters = new ModelWeights[n];
+        ServedEncoder.Model[] models = new ServedEncoder.Model[n];
+        int[] skips = new int[n];
         for (int i = 0; i < n; i++) {
             sequences[i] = sorted.get(i).job.sequences[sorted.get(i).index];
-            adapters[i] = sorted.get(i).job.adapter;
+            models[i] = sorted.get(i).job.model;
+            skips[i] = sorted.get(i).job.skips[sorted.get(i).index];
             tokens += sequences[i].length;
         }
         long start = System.nanoTime();
         try {
-            float[][] vectors = encoder.embed(sequences, adapters);
+            float[][] vectors = encoder.embed(sequences, models, skips);
             for (int i = 0; i < n; i++) sorted.get(i).job.done(sorted.get(i).index, vectors[i]);
             metrics.batch(n, tokens, (System.nanoTime() - start) / 1e9);
         } catch (RuntimeException | Error e) {

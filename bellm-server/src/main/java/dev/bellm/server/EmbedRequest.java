@@ -16,11 +16,12 @@ import java.util.Locale;
  * @param truncate    cut inputs over the token limit instead of refusing them
  * @param keepEnd     when truncating, keep the last tokens (TEI's {@code truncation_direction: Left})
  * @param normalize   L2-normalise the vectors (after cutting them to {@code dimensions})
- * @param dimensions  keep the first this many components; null for all
+ * @param dimensions  Matryoshka width (the recipe's rule: cut, renormalised when it normalises); null for the recipe's
+ * @param promptName  the recipe's named prompt (TEI's {@code prompt_name}); null for its default
  * @param base64      OpenAI's {@code encoding_format: base64}
  */
 record EmbedRequest(List<String> texts, List<int[]> tokenIds, String model, boolean truncate, boolean keepEnd,
-                    boolean normalize, Integer dimensions, boolean base64) {
+                    boolean normalize, Integer dimensions, String promptName, boolean base64) {
 
     int size() {
         return texts.size();
@@ -46,7 +47,7 @@ record EmbedRequest(List<String> texts, List<int[]> tokenIds, String model, bool
         }
         JsonNode user = body.get("user");
         if (user != null && !user.isNull() && !user.isTextual()) throw ApiException.invalid("user", "'user' must be a string");
-        return new EmbedRequest(texts, ids, model.asText(), false, false, defaultNormalize, optionalPositiveInt(body, "dimensions"), base64);
+        return new EmbedRequest(texts, ids, model.asText(), false, false, defaultNormalize, optionalPositiveInt(body, "dimensions"), null, base64);
     }
 
     /** text-embeddings-inference's {@code POST /embed} body; {@code model} is bellm's addition (an adapter name). */
@@ -65,13 +66,8 @@ record EmbedRequest(List<String> texts, List<int[]> tokenIds, String model, bool
                         "'truncation_direction' must be 'Left' or 'Right', got '" + direction + "'", "validation");
             }
         }
-        String promptName = optionalText(body, "prompt_name");
-        if (promptName != null) {
-            throw ApiException.unprocessable("prompt_name", "prompt_name '" + promptName
-                    + "' is not known: this encoder has one prompt and applies it to every input", "validation");
-        }
         return new EmbedRequest(texts, ids, optionalText(body, "model"), optionalBoolean(body, "truncate", false), keepEnd,
-                optionalBoolean(body, "normalize", true), optionalPositiveInt(body, "dimensions"), false);
+                optionalBoolean(body, "normalize", true), optionalPositiveInt(body, "dimensions"), optionalText(body, "prompt_name"), false);
     }
 
     /** TEI's {@code inputs}: a string or an array of strings. */

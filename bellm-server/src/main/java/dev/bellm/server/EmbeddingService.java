@@ -1,7 +1,5 @@
 package dev.bellm.server;
 
-import dev.bellm.model.ModelWeights;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -66,8 +64,13 @@ final class EmbeddingService {
      */
     Result embed(EmbedRequest request, Consumer<Batcher.Job> onSubmit) throws InterruptedException {
         ServedEncoder.Model model = resolve(request.model());
-        int[][] sequences = tokens(request);
-        Batcher.Job job = batcher.submit(sequences, model.adapter());
+        int dims = model.encoder().outputDimension(request.dimensions());
+        int[][] sequences = tokens(request, model);
+        int[] skips = new int[sequences.length];
+        int textSkip = model.encoder().meanSkip(request.promptName());
+        // token-id inputs are embedded as given: every token pooled
+        for (int i = 0; i < skips.length; i++) skips[i] = request.texts().get(i) != null ? textSkip : 0;
+        Batcher.Job job = batcher.submit(sequences, model, skips);
         onSubmit.accept(job);
         float[][] pooled;
         try {
@@ -77,7 +80,7 @@ final class EmbeddingService {
         }
         int tokens = 0;
         for (int[] s : sequences) tokens += s.length;
-        return new Result(finish(pooled, request), model.name(), tokens);
+        return new Result(finish(pooled, model, dims, request), model.name(), tokens);
     }
 
     int inFlight() {
@@ -91,22 +94,21 @@ final class EmbeddingService {
                 + "' does not exist; this server serves " + encoder.names(), "model", "model_not_found"));
     }
 
-    /** Token ids of every input, checked against the vocabulary and the token limit (cut where the request allows). */
-    int[][] tokens(EmbedRequest request) {
+    /**
+     * Token ids of every input under the model's recipe and the request's prompt, checked against the vocabulary and the
+     * token limit (cut where the request allows).
+     */
+    int[][] tokens(EmbedRequest request, ServedEncoder.Model model) {
         int n = request.size();
         if (n > options.maxClientBatchSize()) {
             throw ApiException.unprocessable("input", "batch size " + n + " is more than the maximum of "
                     + options.maxClientBatchSize() + " inputs per request", "validation");
         }
-        if (request.dimensions() != null && request.dimensions() > encoder.dimension()) {
-            throw ApiException.invalid("dimensions", "'dimensions' is " + request.dimensions() + " but the model gives "
-                    + encoder.dimension() + "-dimensional embeddings");
-        }
-        int max = encoder.maxTokens();
+        int max = model.encoder().maxTokens();
         int[][] sequences = new int[n][];
         for (int i = 0; i < n; i++) {
             String text = request.texts().get(i);
-            int[] ids = text != null ? encoder.tokenize(text) : request.tokenIds().get(i);
+            int[] ids = text != null ? model.encoder().tokenize(text, request.promptName()) : request.tokenIds().get(i);
             if (ids.length == 0) throw ApiException.invalid("input", "input " + i + " gives no tokens");
             if (text == null) checkVocabulary(ids, i);
             if (ids.length > max) {
@@ -130,12 +132,16 @@ final class EmbeddingService {
         }
     }
 
-    /** Cuts each vector to {@code dimensions} and normalises it if asked, as the embedding API does. */
-    private static float[][] finish(float[][] pooled, EmbedRequest request) {
+    /**
+     * The model's recipe after pooling (dense heads, its normalisation, the Matryoshka cut to {@code dims}), as
+     * {@code Embedder} does it; then, where the request asks for normalisation and the recipe does not normalise,
+     * L2 normalisation (TEI's {@code normalize}).
+     */
+    private static float[][] finish(float[][] pooled, ServedEncoder.Model model, int dims, EmbedRequest request) {
         float[][] out = new float[pooled.length][];
         for (int i = 0; i < pooled.length; i++) {
-            out[i] = request.dimensions() == null ? pooled[i].clone() : Arrays.copyOf(pooled[i], request.dimensions());
-            if (request.normalize()) ServedEncoder.normalize(out[i]);
+            out[i] = model.encoder().finish(pooled[i].clone(), dims);
+            if (request.normalize() && !model.encoder().spec().normalize()) ServedEncoder.normalize(out[i]);
         }
         return out;
     }
@@ -143,7 +149,7 @@ final class EmbeddingService {
     /** Embeds a few texts through every served model so the JIT has compiled the hot paths before traffic. */
     void warmUp(List<String> texts) throws InterruptedException {
         for (String name : encoder.names()) {
-            EmbedRequest r = new EmbedRequest(texts, Arrays.asList(new int[texts.size()][]), name, true, false, true, null, false);
+            EmbedRequest r = new EmbedRequest(texts, Arrays.asList(new int[texts.size()][]), name, true, false, true, null, null, false);
             try (Slot slot = admit()) {
                 embed(r, job -> {});
             }

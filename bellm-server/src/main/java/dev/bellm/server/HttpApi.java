@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.eclipse.jetty.http.HttpHeader;
+import dev.bellm.embed.EncoderInputException;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -72,6 +73,8 @@ final class HttpApi extends Handler.Abstract {
             reply = dispatch(route, request);
         } catch (ApiException e) {
             reply = error(path, e);
+        } catch (EncoderInputException e) {
+            reply = error(path, ApiException.of(e));
         } catch (CancellationException e) {
             reply = error(path, new ApiException(499, "the client closed the request", null, "client_closed"));
         } catch (InterruptedException e) {
@@ -140,7 +143,7 @@ final class HttpApi extends Handler.Abstract {
         EmbedRequest req;
         EmbeddingService.Result result;
         try (EmbeddingService.Slot slot = service.admit()) {
-            req = EmbedRequest.openAi(body(request), encoder.normalizes());
+            req = EmbedRequest.openAi(body(request), false); // the recipe decides normalisation
             result = service.embed(req, job -> request.addFailureListener(failure -> job.cancel(false)));
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(64 + result.vectors().length * result.vectors()[0].length * 12);
@@ -241,7 +244,7 @@ final class HttpApi extends Handler.Abstract {
         m.put("model_dtype", encoder.dtype());
         m.put("model_type", Map.of("embedding", Map.of("pooling", encoder.pooling().toString())));
         m.put("served_models", encoder.names());
-        m.put("recipe", encoder.recipe());
+        m.put("recipes", encoder.recipes()); // each served model's resolved recipe, the base first
         m.put("dimension", encoder.dimension());
         m.put("max_input_length", encoder.maxTokens());
         m.put("max_batch_tokens", options.maxBatchTokens());

@@ -100,7 +100,7 @@ class LimitsTest {
         JsonNode info = HttpTestClient.json(client.get("/info"));
         assertEquals(MAX_TOKENS, info.get("max_input_length").asInt());
         assertEquals("tiny-llama", info.get("model_id").asText());
-        assertEquals(2, info.get("recipe").get("bidirectional_from").asInt());
+        assertEquals(2, info.get("recipes").get("tiny-llama").get("bidirectional_from").asInt());
         JsonNode models = HttpTestClient.json(client.get("/v1/models")).get("data");
         assertTrue(models.toString().contains("\"lora\""), models.toString());
     }

@@ -7,7 +7,6 @@ import dev.bellm.embed.Embedder;
 import dev.bellm.embed.EncoderFolder;
 import dev.bellm.io.AtomicFiles;
 import dev.bellm.io.PeftAdapter;
-import dev.bellm.io.SafetensorsFile;
 import dev.bellm.kernels.Kernels;
 import dev.bellm.model.Batch;
 import dev.bellm.model.LoraGradients;
@@ -21,14 +20,10 @@ import dev.bellm.train.data.Triplet;
 import dev.bellm.train.loss.AngleObjective;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -275,16 +270,6 @@ public final class Trainer {
 
     private void saveCheckpoint(Path dir, int step, long tokens, double seconds, Double best, Double initial,
                                 List<Map<String, Object>> history) throws IOException {
-        Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
-        deleteTree(tmp);
-        Files.createDirectories(tmp);
-        List<SafetensorsFile.Tensor> tensors = new ArrayList<>();
-        for (AdamW.Slot s : optimizer.slots()) {
-            tensors.add(new SafetensorsFile.Tensor(s.name() + ".param", "F32", new long[] {s.grad().length}, s.param().data));
-            tensors.add(SafetensorsFile.Tensor.of(s.name() + ".m", s.m(), s.m().length));
-            tensors.add(SafetensorsFile.Tensor.of(s.name() + ".v", s.v(), s.v().length));
-        }
-        SafetensorsFile.write(tmp.resolve("state.safetensors"), tensors, Map.of());
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("step", step);
         state.put("tokens", tokens);
@@ -293,37 +278,11 @@ public final class Trainer {
         state.put("initial_dev", initial);
         state.put("options", options.toMap());
         state.put("history", history);
-        Files.write(tmp.resolve("state.json"), JSON.writeValueAsBytes(state));
-        // swap in the new checkpoint: a crash at any point leaves the old or the new one whole
-        Path old = dir.resolveSibling(dir.getFileName() + ".old");
-        deleteTree(old);
-        if (Files.exists(dir)) Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
-        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(old);
+        TrainingCheckpoint.save(dir, optimizer, state);
     }
 
     private JsonNode loadCheckpoint(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            Path old = dir.resolveSibling(dir.getFileName() + ".old");
-            if (!Files.isDirectory(old)) throw new IllegalArgumentException("nothing to resume: no checkpoint in " + dir.getParent());
-            dir = old;
-        }
-        JsonNode state = JSON.readTree(dir.resolve("state.json").toFile());
-        // compared as text: a number read back from JSON may have another Java type than the one written
-        String saved = state.get("options").toString();
-        String now = JSON.valueToTree(options.toMap()).toString();
-        if (!saved.equals(now)) {
-            throw new IllegalArgumentException("cannot resume " + dir + ": it was trained with different options; saved " + saved + ", now " + now);
-        }
-        SafetensorsFile file = SafetensorsFile.open(dir.resolve("state.safetensors"));
-        for (AdamW.Slot s : optimizer.slots()) {
-            float[] p = file.floats(s.name() + ".param");
-            MemorySegment.copy(MemorySegment.ofArray(p), 0, s.param().data, 0, s.param().data.byteSize());
-            System.arraycopy(file.floats(s.name() + ".m"), 0, s.m(), 0, s.m().length);
-            System.arraycopy(file.floats(s.name() + ".v"), 0, s.v(), 0, s.v().length);
-        }
-        optimizer.setStep(state.get("step").asInt());
-        return state;
+        return TrainingCheckpoint.load(dir, optimizer, options.toMap(), "trained");
     }
 
     /** Writes {@value LossCurve#FILE}; {@link LossCurve#read} reads it back by column name. */
@@ -337,17 +296,4 @@ public final class Trainer {
         AtomicFiles.write(file, sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
-    }
 }

@@ -31,8 +31,8 @@ final class TrainingSetCheck {
             double label = ((ScoredPair) data.get(i)).label();
             if (ibn && label != 0 && label != 1) {
                 throw new TrainingDataException(TrainingData.where(data, i) + ": label " + label + " is out of range: the"
-                        + " in-batch-negative term needs labels 0 or 1, and this data has graded scores; set its weight to 0"
-                        + " (--ibn-w 0) to train on them");
+                        + " in-batch-negative term needs labels 0 or 1, and this data has graded scores; set the objective's"
+                        + " ibnWeight to 0 to train on them");
             }
             twoLabels |= label != firstLabel;
             positive |= label == 1;

@@ -151,7 +151,7 @@ class TrainerTest {
     void gradedLabelsWithTheInBatchTermAreRefusedUpFront(@TempDir Path dir) {
         List<Example> graded = List.of(new ScoredPair("a cat", "a dog", 0.4), new ScoredPair("a man", "a woman", 0.8));
         var e = assertThrows(IllegalArgumentException.class, () -> trainer(options()).train(graded, dir, null, false, new Trainer.Listener() {}));
-        assertTrue(e.getMessage().contains("--ibn-w 0"), e.getMessage());
+        assertTrue(e.getMessage().contains("ibnWeight to 0"), e.getMessage());
     }
 
     @Test

@@ -10,7 +10,6 @@ import dev.bellm.embed.Pooling;
 import dev.bellm.experiments.Sweep;
 import dev.bellm.io.AtomicFiles;
 import dev.bellm.io.MergedModelWriter;
-import dev.bellm.io.SafetensorsFile;
 import dev.bellm.model.AttentionLayers;
 import dev.bellm.model.Batch;
 import dev.bellm.model.LayerWeights;
@@ -21,18 +20,15 @@ import dev.bellm.model.Transformer;
 import dev.bellm.tensor.DType;
 import dev.bellm.tensor.Matrix;
 import dev.bellm.train.AdamW;
+import dev.bellm.train.TrainingCheckpoint;
 import dev.bellm.train.LoraInit;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -346,50 +342,17 @@ public final class Distiller {
     // ---------------------------------------------------------------- checkpoints
 
     private void saveCheckpoint(Path dir, int step, double seconds, double initial, List<Map<String, Object>> history) throws IOException {
-        Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
-        deleteTree(tmp);
-        Files.createDirectories(tmp);
-        List<SafetensorsFile.Tensor> tensors = new ArrayList<>();
-        for (AdamW.Slot s : optimizer.slots()) {
-            tensors.add(new SafetensorsFile.Tensor(s.name() + ".param", "F32", new long[] {s.grad().length}, s.param().data));
-            tensors.add(SafetensorsFile.Tensor.of(s.name() + ".m", s.m(), s.m().length));
-            tensors.add(SafetensorsFile.Tensor.of(s.name() + ".v", s.v(), s.v().length));
-        }
-        SafetensorsFile.write(tmp.resolve("state.safetensors"), tensors, Map.of());
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("step", step);
         state.put("seconds", seconds);
         state.put("initial_held_out", initial);
         state.put("options", options.toMap());
         state.put("history", history);
-        Files.write(tmp.resolve("state.json"), JSON.writeValueAsBytes(state));
-        Path old = dir.resolveSibling(dir.getFileName() + ".old");
-        deleteTree(old);
-        if (Files.exists(dir)) Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
-        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(old);
+        TrainingCheckpoint.save(dir, optimizer, state);
     }
 
     private JsonNode loadCheckpoint(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            Path old = dir.resolveSibling(dir.getFileName() + ".old");
-            if (!Files.isDirectory(old)) throw new IllegalArgumentException("nothing to resume: no checkpoint in " + dir.getParent());
-            dir = old;
-        }
-        JsonNode state = JSON.readTree(dir.resolve("state.json").toFile());
-        String saved = state.get("options").toString(), now = JSON.valueToTree(options.toMap()).toString();
-        if (!saved.equals(now)) {
-            throw new IllegalArgumentException("cannot resume " + dir + ": it was distilled with different options; saved " + saved + ", now " + now);
-        }
-        SafetensorsFile file = SafetensorsFile.open(dir.resolve("state.safetensors"));
-        for (AdamW.Slot s : optimizer.slots()) {
-            float[] p = file.floats(s.name() + ".param");
-            MemorySegment.copy(MemorySegment.ofArray(p), 0, s.param().data, 0, s.param().data.byteSize());
-            System.arraycopy(file.floats(s.name() + ".m"), 0, s.m(), 0, s.m().length);
-            System.arraycopy(file.floats(s.name() + ".v"), 0, s.v(), 0, s.v().length);
-        }
-        optimizer.setStep(state.get("step").asInt());
-        return state;
+        return TrainingCheckpoint.load(dir, optimizer, options.toMap(), "distilled");
     }
 
     private static void writeLossCsv(Path file, List<Map<String, Object>> history) throws IOException {
@@ -399,18 +362,5 @@ public final class Distiller {
                     .append(h.get("held_out") == null ? "" : h.get("held_out")).append('\n');
         }
         AtomicFiles.write(file, sb.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
     }
 }
