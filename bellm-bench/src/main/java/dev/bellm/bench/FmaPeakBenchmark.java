@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 public class FmaPeakBenchmark {
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     private static final int STEPS = 1 << 20;
-    private static final int CHAINS = 12;
+    private static final int CHAINS = 12; // GemmRace.chains256's independent accumulators
 
     @Param({"1", "2"})
     public int threads;
@@ -56,31 +56,7 @@ public class FmaPeakBenchmark {
     @Benchmark
     public float[] peak(GemmBenchmark.Flops flops) {
         flops.measure(2.0 * threads * STEPS * CHAINS * F8.length() / 1e9,
-                () -> kernels.parallelFor(threads, t -> sinks[t] = chains(STEPS)));
+                () -> kernels.parallelFor(threads, t -> sinks[t] = GemmRace.chains256(STEPS)));
         return sinks;
-    }
-
-    /** acc = acc·0.999 + 0.001 on 12 independent chains: values stay near 1, never denormal or infinite. */
-    private static float chains(int steps) {
-        FloatVector a = FloatVector.broadcast(F8, 0.999f), b = FloatVector.broadcast(F8, 0.001f);
-        FloatVector c0 = FloatVector.broadcast(F8, 0f), c1 = c0.add(1f), c2 = c0.add(2f), c3 = c0.add(3f);
-        FloatVector c4 = c0.add(4f), c5 = c0.add(5f), c6 = c0.add(6f), c7 = c0.add(7f);
-        FloatVector c8 = c0.add(8f), c9 = c0.add(9f), c10 = c0.add(10f), c11 = c0.add(11f);
-        for (int i = 0; i < steps; i++) {
-            c0 = c0.fma(a, b);
-            c1 = c1.fma(a, b);
-            c2 = c2.fma(a, b);
-            c3 = c3.fma(a, b);
-            c4 = c4.fma(a, b);
-            c5 = c5.fma(a, b);
-            c6 = c6.fma(a, b);
-            c7 = c7.fma(a, b);
-            c8 = c8.fma(a, b);
-            c9 = c9.fma(a, b);
-            c10 = c10.fma(a, b);
-            c11 = c11.fma(a, b);
-        }
-        return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11)
-                .reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
     }
 }

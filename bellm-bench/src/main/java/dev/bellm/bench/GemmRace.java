@@ -145,7 +145,7 @@ public final class GemmRace {
     }
 
     /** acc = acc·0.999 + 0.001 on 12 independent chains (values stay near 1); the species is a constant for C2. */
-    private static float chains256(int steps) {
+    static float chains256(int steps) {
         FloatVector a = FloatVector.broadcast(S256, 0.999f), b = FloatVector.broadcast(S256, 0.001f);
         FloatVector c0 = FloatVector.broadcast(S256, 0f), c1 = c0.add(1f), c2 = c0.add(2f), c3 = c0.add(3f);
         FloatVector c4 = c0.add(4f), c5 = c0.add(5f), c6 = c0.add(6f), c7 = c0.add(7f);
