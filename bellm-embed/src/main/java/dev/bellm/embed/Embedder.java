@@ -163,7 +163,7 @@ public final class Embedder implements SentenceEncoder {
 
     /** Token ids of one text under the default prompt (BOS/EOS as the tokenizer adds them), before truncation. */
     public int[] tokenize(String text) {
-        return tokenizer.encode(applyPrompt(Objects.requireNonNull(text, "text is null")));
+        return tokenize(text, null);
     }
 
     /**
