@@ -5,9 +5,14 @@ import dev.bellm.embed.EncoderSpec;
 import dev.bellm.train.distill.DistillLoss;
 import dev.bellm.train.distill.DistillOptions;
 import dev.bellm.train.distill.Distiller;
+import dev.bellm.train.distill.StudentSource;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,19 +24,28 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "distill", mixinStandardHelpOptions = true,
-        description = {"Distil an encoder into a shallower student: the teacher's first N layers trained to reproduce its embeddings.",
-                "LoRA on the kept layers (the teacher's own adapters there, or fresh ones), cosine or MSE loss to the",
-                "teacher's pooled vectors over a corpus (one sentence a line). The teacher's recipe comes from its model and",
-                "adapter folders (as for embed), the encoder flags overriding it. Writes OUTPUT/student and OUTPUT/pruned",
-                "(the student before training): encoder folders (Hugging Face model, adapters merged, and the recipe:",
-                "sentence-transformers files and bellm_encoder.json); distill.json (teacher, options, losses), loss.csv, checkpoint/."},
-        footer = {"", "The student keeps the teacher's recipe, each kept layer attending as it did: embed, eval and serve it with",
+        description = {"Distil an encoder into a smaller student trained to reproduce its embeddings: the teacher's first N layers",
+                "(--student-layers) or another model (--student, with its own tokenizer and a trained linear projection to the",
+                "teacher's width). LoRA on the student's layers (a pruned teacher's own adapters there, or fresh ones), cosine or",
+                "MSE loss to the teacher's pooled vectors over a corpus (one sentence a line). The teacher's recipe comes from its",
+                "model and adapter folders (as for embed), the encoder flags overriding it; the student is read the same way",
+                "(prompts, pooling, heads, normalisation). Writes OUTPUT/student and the student before training (OUTPUT/pruned,",
+                "or OUTPUT/untrained for --student): encoder folders (Hugging Face model, adapters merged, and the recipe:",
+                "sentence-transformers files, the projection as 2_Dense, bellm_encoder.json); distill.json (teacher, student,",
+                "options, losses), loss.csv, checkpoint/."},
+        footer = {"", "The student keeps the teacher's recipe, with its own attention (--student-bidirectional-from; default: a",
+                "pruned teacher's kept layers attend as before, another model as its folder says): embed, eval and serve it with",
                 "--model OUTPUT/student and no other flag. --resume continues an interrupted run with the same losses.", "", "Examples:",
                 "  ./bellm distill --teacher ../shared/models/stories260K/stories260K.bin --adapter runs/demo/train/best \\",
-                "      --student-layers 2 --corpus ../shared/data/nli/s1.dev --corpus ../shared/data/nli/s2.dev \\",
-                "      --steps 300 --output runs/distill",
+                "      --pooling mean --bidirectional-from 4 --student-layers 2 \\",
+                "      --corpus ../shared/data/nli/s1.dev --corpus ../shared/data/nli/s2.dev --steps 300 --output runs/distill",
+                "  ./bellm distill --teacher ../shared/models/stories260K/stories260K.bin --adapter runs/demo/train/best \\",
+                "      --pooling mean --bidirectional-from 4 --student ../shared/fixtures/zoo/st-dense \\",
+                "      --corpus ../shared/data/nli/s1.dev --corpus ../shared/data/nli/s2.dev --steps 300 --output runs/distill-st",
                 "  ./bellm embed --model runs/distill/student --input texts.txt --output vectors.jsonl"})
 final class DistillCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
     @Option(names = "--teacher", required = true, paramLabel = "PATH", description = "The teacher's model: Hugging Face directory or llama2.c .bin.")
     Path teacher;
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "llama2.c tokenizer; default: the tok*.bin beside the model.")
@@ -43,17 +57,30 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Compute threads. Default: all cores.")
     Integer threads;
 
-    @Option(names = "--student-layers", required = true, paramLabel = "N",
-            description = "Keep the teacher's first N layers (bellm sweep's truncation probe shows what each depth scores).")
-    int studentLayers;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Student student;
+
+    /** Where the student comes from: one of the two. */
+    static final class Student {
+        @Option(names = "--student-layers", required = true, paramLabel = "N",
+                description = "Keep the teacher's first N layers (bellm sweep's truncation probe shows what each depth scores).")
+        Integer layers;
+        @Option(names = "--student", required = true, paramLabel = "MODEL",
+                description = "Another model as the student: Hugging Face directory, llama2.c .bin or encoder folder (its own tokenizer).")
+        Path model;
+    }
+
+    @Option(names = "--student-tokenizer", paramLabel = "FILE", description = "With --student: its tokenizer; default: the one in or beside it.")
+    Path studentTokenizer;
     @Option(names = "--student-bidirectional-from", paramLabel = "N|none",
-            description = "The student's first bidirectional layer. Default: the teacher's (each kept layer attends as before).")
+            description = {"The student's first bidirectional layer. Default: a pruned teacher's kept layers attend as before;",
+                    "another model as its folder says (config.json, bellm_encoder.json), else causally."})
     String studentBidirectionalFrom;
     @Option(names = "--corpus", required = true, paramLabel = "FILE", description = "Sentences, one a line (repeatable).")
     List<Path> corpus;
     @Option(names = "--loss", defaultValue = "cosine", paramLabel = "cosine|mse", description = "Default: ${DEFAULT-VALUE}.")
     String loss;
-    @Option(names = "--lora-r", defaultValue = "32", description = "Rank of fresh adapters (when the teacher has none). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--lora-r", defaultValue = "32", description = "Rank of fresh adapters (when the student has none there). Default: ${DEFAULT-VALUE}.")
     int loraR;
     @Option(names = "--lora-alpha", defaultValue = "32", description = "Default: ${DEFAULT-VALUE}.")
     double loraAlpha;
@@ -89,7 +116,12 @@ final class DistillCommand implements Callable<Integer> {
             studentFrom = studentBidirectionalFrom.equalsIgnoreCase("none") ? dev.bellm.model.Transformer.CAUSAL
                     : Integer.parseInt(studentBidirectionalFrom.strip());
         }
-        DistillOptions options = new DistillOptions(studentLayers, studentFrom, DistillLoss.parse(loss), loraR, loraAlpha, lr, batchSize,
+        if (studentTokenizer != null && student.model == null) {
+            throw new ParameterException(spec.commandLine(), "--student-tokenizer goes with --student MODEL (a pruned teacher uses the teacher's tokenizer)");
+        }
+        StudentSource source = student.model != null ? new StudentSource.Model(student.model, studentTokenizer)
+                : new StudentSource.TeacherLayers(student.layers);
+        DistillOptions options = new DistillOptions(source, studentFrom, DistillLoss.parse(loss), loraR, loraAlpha, lr, batchSize,
                 steps, seed, checkpointEvery, maxLength, heldOut);
         List<String> sentences = new ArrayList<>();
         for (Path file : corpus) {
@@ -99,12 +131,15 @@ final class DistillCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("corpus file " + file + " does not exist");
             }
         }
-        System.err.printf(Locale.ROOT, "bellm distill: %d sentences; student = the first %d of %d layers%n", sentences.size(), studentLayers,
-                teacherEncoder.transformer().config().numLayers());
+        Distiller distiller = new Distiller(teacherEncoder, options);
+        for (String note : distiller.notes()) System.err.println("bellm distill: " + note);
+        System.err.printf(Locale.ROOT, "bellm distill: %d sentences; student = %s%n", sentences.size(), student.model != null
+                ? student.model + " (" + distiller.studentSpec().dense().getFirst() + " projection to the teacher's width)"
+                : "the first " + student.layers + " of " + teacherEncoder.transformer().config().numLayers() + " layers");
         Progress[] bar = new Progress[1];
         Distiller.Result r;
         try {
-            r = new Distiller(teacherEncoder, options).distill(sentences, output, resume, new Distiller.Listener() {
+            r = distiller.distill(sentences, output, resume, new Distiller.Listener() {
                 @Override
                 public void step(int step, int total, double lossValue) {
                     if (bar[0] == null) bar[0] = Progress.start("distill", total);
@@ -120,8 +155,8 @@ final class DistillCommand implements Callable<Integer> {
         } finally {
             if (bar[0] != null) bar[0].close();
         }
-        System.err.printf(Locale.ROOT, "distilled %d steps in %.0f s; held-out loss %.5f (pruned, untrained) -> %.5f%nstudent: %s%n",
-                r.steps(), r.seconds(), r.initialHeldOut(), r.finalHeldOut(), r.student());
+        System.err.printf(Locale.ROOT, "distilled %d steps in %.0f s; held-out loss %.5f (untrained: %s) -> %.5f%nstudent: %s%n",
+                r.steps(), r.seconds(), r.initialHeldOut(), r.baseline(), r.finalHeldOut(), r.student());
         return 0;
     }
 }

@@ -4,6 +4,7 @@ import dev.bellm.model.LayerWeights;
 import dev.bellm.model.Lora;
 import dev.bellm.model.LoraGradients;
 import dev.bellm.model.ModelWeights;
+import dev.bellm.tensor.DType;
 import dev.bellm.tensor.Matrix;
 
 import java.lang.foreign.MemorySegment;
@@ -13,7 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * AdamW (decoupled weight decay, Loshchilov & Hutter) over every LoRA matrix of a model, in place:
+ * AdamW (decoupled weight decay, Loshchilov & Hutter) over every LoRA matrix of a model (and any matrix added with
+ * {@link #train}), in place:
  * {@code m = β1·m + (1−β1)·g}, {@code v = β2·v + (1−β2)·g²},
  * {@code p −= lr·(m̂ / (√v̂ + ε) + λ·p)} with bias-corrected m̂, v̂. Also global-norm gradient clipping.
  */
@@ -42,6 +44,19 @@ public final class AdamW {
             }
         }
         if (slots.isEmpty()) throw new IllegalArgumentException("the model has no LoRA matrices to train");
+    }
+
+    /**
+     * Also trains {@code param} (an F32 heap matrix outside the model, such as a distilled student's projection), with
+     * {@code grad} its gradient buffer; {@code name} keys it in checkpoints and must be new.
+     */
+    public AdamW train(String name, Matrix param, float[] grad) {
+        if (param.dtype != DType.F32 || (long) param.rows * param.cols != grad.length) {
+            throw new IllegalArgumentException(name + ": a trained matrix must be F32 with a gradient of its size");
+        }
+        if (slots.stream().anyMatch(s -> s.name().equals(name))) throw new IllegalArgumentException("a slot named " + name + " is already trained");
+        slots.add(slot(name, param, grad));
+        return this;
     }
 
     private static Slot slot(String name, Matrix param, float[] grad) {

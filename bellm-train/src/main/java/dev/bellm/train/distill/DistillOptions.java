@@ -6,11 +6,12 @@ import java.util.Map;
 /**
  * How a student is distilled from a teacher.
  *
- * @param studentLayers     the teacher's first N layers become the student (then its final norm)
- * @param bidirectionalFrom the student's first bidirectional layer; null: the teacher's (so every kept layer attends
- *                          as it did in the teacher, and a student shallower than that is causal)
+ * @param student           where the student comes from: the teacher's first N layers, or another model
+ * @param bidirectionalFrom the student's first bidirectional layer; null: the source's own attention (a pruned
+ *                          teacher's kept layers attend as they did in the teacher, so a student shallower than the
+ *                          first bidirectional layer is causal; another model attends as its folder says, else causally)
  * @param loss              the distance between student and teacher vectors
- * @param loraRank          rank of the adapters trained on the kept layers, when the teacher has none there (the
+ * @param loraRank          rank of the adapters trained on the student's layers, when it has none there (a pruned
  *                          teacher's own adapters are kept and trained on otherwise)
  * @param loraAlpha         their alpha (scale alpha/rank)
  * @param learningRate      peak learning rate (linear warm-up over 5% of the steps, then linear decay)
@@ -21,13 +22,13 @@ import java.util.Map;
  * @param maxLength         tokens per sentence (prompt included; longer ones keep their start)
  * @param heldOut           sentences of the corpus kept out of training to measure the loss on
  */
-public record DistillOptions(int studentLayers, Integer bidirectionalFrom, DistillLoss loss, int loraRank, double loraAlpha,
+public record DistillOptions(StudentSource student, Integer bidirectionalFrom, DistillLoss loss, int loraRank, double loraAlpha,
                              double learningRate, int batchSize, int steps, long seed, int checkpointEvery, int maxLength,
                              int heldOut) {
     public static final double WARMUP_RATIO = 0.05, MAX_GRAD_NORM = 1.0, WEIGHT_DECAY = 0.01;
 
     public DistillOptions {
-        if (studentLayers <= 0) throw new IllegalArgumentException("the student needs at least one layer, got " + studentLayers);
+        if (student == null) throw new IllegalArgumentException("no student: give the teacher's layers to keep or a student model");
         if (bidirectionalFrom != null && bidirectionalFrom < 0) throw new IllegalArgumentException("bidirectionalFrom must be >= 0");
         if (loss == null) throw new IllegalArgumentException("no loss");
         if (loraRank <= 0 || !(loraAlpha > 0)) throw new IllegalArgumentException("LoRA rank and alpha must be positive");
@@ -40,7 +41,7 @@ public record DistillOptions(int studentLayers, Integer bidirectionalFrom, Disti
     /** For the run's JSON and to check that a resumed run has the same settings. */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("student_layers", studentLayers);
+        m.putAll(student.describe());
         m.put("bidirectional_from", bidirectionalFrom);
         m.put("loss", loss.toString());
         m.put("lora_r", loraRank);

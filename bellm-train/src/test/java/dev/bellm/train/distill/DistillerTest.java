@@ -30,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @SharedData
 class DistillerTest {
     private static final Path MODEL = DataDirectory.root().resolve("models/stories260K/stories260K.bin");
+    private static final StudentSource PRUNED_2 = new StudentSource.TeacherLayers(2);
 
     @TempDir
     Path dir;
@@ -43,7 +44,7 @@ class DistillerTest {
     }
 
     private static DistillOptions options(int steps) {
-        return new DistillOptions(2, null, DistillLoss.COSINE, 8, 16, 3e-3, 16, steps, 3, 5, 64, 40);
+        return new DistillOptions(PRUNED_2, null, DistillLoss.COSINE, 8, 16, 3e-3, 16, steps, 3, 5, 64, 40);
     }
 
     @Test
@@ -101,16 +102,15 @@ class DistillerTest {
 
     @Test
     void theStudentsAttentionCanBeChosen() {
-        DistillOptions teachersOwn = new DistillOptions(2, null, DistillLoss.COSINE, 8, 16, 3e-3, 16, 4, 3, 5, 64, 40);
         EncoderSpec teacher = EncoderSpec.builder().pooling(Pooling.LAST).bidirectionalFrom(1).normalize(true).build();
-        assertEquals(AttentionLayers.bidirectionalFrom(1), Distiller.studentSpec(teacher, teachersOwn).attention());
-        DistillOptions fromZero = new DistillOptions(2, 0, DistillLoss.COSINE, 8, 16, 3e-3, 16, 4, 3, 5, 64, 40);
-        EncoderSpec spec = Distiller.studentSpec(teacher, fromZero);
+        AttentionLayers kept = teacher.attention().firstLayers(2);
+        assertEquals(AttentionLayers.bidirectionalFrom(1), Distiller.attention(kept, null, 2));
+        assertEquals(AttentionLayers.bidirectional(), Distiller.attention(kept, 0, 2));
+        assertTrue(Distiller.attention(kept, Transformer.CAUSAL, 2).isCausal());
+        EncoderSpec spec = Distiller.studentSpec(teacher, Distiller.attention(kept, 0, 2), null);
         assertEquals(AttentionLayers.bidirectional(), spec.attention());
         assertTrue(spec.normalize());
         assertEquals(Pooling.LAST, spec.pooling());
-        DistillOptions none = new DistillOptions(2, Transformer.CAUSAL, DistillLoss.COSINE, 8, 16, 3e-3, 16, 4, 3, 5, 64, 40);
-        assertTrue(Distiller.studentSpec(teacher, none).attention().isCausal());
     }
 
     @Test
