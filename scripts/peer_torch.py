@@ -3,11 +3,17 @@
 
   peer_torch.py make SHAPE DTYPE DIR TOKENIZER_JSON   write a random-weight Hugging Face checkpoint
   peer_torch.py run DIR IDS_JSON N1 N32 THREADS         embed the ids eagerly; print one JSON line
+  peer_torch.py train DIR THREADS [PAIRS] [SECONDS]     LoRA training steps (as EngineBench train); one JSON line
 
 The model is a plain eager LLaMA/Qwen2/Qwen3 forward (as transformers computes it): RMSNorm, rotate-half RoPE,
 grouped-query attention through an additive mask (causal below the last layer, bidirectional in it, padding masked),
 SwiGLU. Batches are right-padded to their longest sequence with an attention mask, as users run it; mean pooling
 over real tokens. BF16 checkpoints compute in bfloat16 (PyTorch dispatches those matmuls to oneDNN).
+
+Training mirrors `EngineBench train`: LoRA r 32 (alpha 32, dropout 0.1 on the adapter's input) on all seven
+projections of the frozen base, in the checkpoint's dtype (a BF16 model trains bf16 adapters, as `model.to(bfloat16)`
+with PEFT does), PAIRS pairs of random-id sentences of 8-64 tokens per step (right-padded, masked), last layer
+bidirectional, mean pooling, an in-batch contrastive loss on the pairs, AdamW; tokens/s counts real tokens.
 """
 import json, math, os, struct, sys, time
 
@@ -114,7 +120,11 @@ class Model(torch.nn.Module):
 
     @torch.no_grad()
     def forward(self, ids, mask):
+        return self.encode(ids, mask)
+
+    def encode(self, ids, mask):
         c, w, hd = self.c, self.w, self.hd
+        lora = getattr(self, "lora", None)
         B, T = ids.shape
         nh, nkv = c["num_attention_heads"], c["num_key_value_heads"]
         x = w["model.embed_tokens.weight"][ids]
@@ -133,6 +143,9 @@ class Model(torch.nn.Module):
             h = self.rms(x, w[p + "input_layernorm.weight"])
             def lin(name, v):
                 y = torch.nn.functional.linear(v, w[p + name + ".weight"], w.get(p + name + ".bias"))
+                if lora is not None:
+                    a, b = lora[p + name]
+                    y = y + torch.nn.functional.dropout(v, 0.1, self.training) @ a.t() @ b.t()
                 return y
             q = lin("self_attn.q_proj", h).view(B, T, nh, hd)
             k = lin("self_attn.k_proj", h).view(B, T, nkv, hd)
@@ -196,6 +209,46 @@ def run(d, ids_file, n1, n32, threads):
                       "padding_fraction": padding(seqs[:n32], 32)}))
 
 
+def train(d, threads, pairs=16, seconds=15.0):
+    torch.set_num_threads(threads)
+    cfg = json.load(open(os.path.join(d, "config.json")))
+    model = Model(cfg, read_safetensors(os.path.join(d, "model.safetensors")))
+    dt, r = model.dtype, 32
+    g = torch.Generator().manual_seed(1)
+    model.lora, params = {}, []
+    for name, t in model.w.items():
+        if name.endswith("_proj.weight"):
+            a = torch.nn.Parameter((torch.randn(r, t.shape[1], generator=g) / math.sqrt(t.shape[1])).to(dt))
+            b = torch.nn.Parameter(torch.zeros(t.shape[0], r, dtype=dt))
+            model.lora[name[:-len(".weight")]] = (a, b)
+            params += [a, b]
+    model.train()
+    opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.0)
+    rng = torch.Generator().manual_seed(2)
+    def sentences():
+        lengths = torch.randint(8, 65, (2 * pairs,), generator=rng).tolist()
+        return [[1] + torch.randint(3, cfg["vocab_size"], (n - 1,), generator=rng).tolist() for n in lengths]
+    def step():
+        seqs = sentences()
+        ids, mask, real = next(batches(seqs, len(seqs)))
+        e = model.encode(ids, mask).float()
+        sim = e[0::2] @ e[1::2].t() / 0.05
+        loss = torch.nn.functional.cross_entropy(sim, torch.arange(pairs))
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        return real
+    step()  # warm-up
+    tokens, steps, c0, t0 = 0, 0, time.process_time(), time.perf_counter()
+    while steps < 2 or time.perf_counter() - t0 < seconds:
+        tokens += step()
+        steps += 1
+    wall = time.perf_counter() - t0
+    print(json.dumps({"engine": "pytorch-" + torch.__version__, "dtype": str(dt), "steps": steps,
+                      "train_tokens_per_s": tokens / wall, "train_cpu_per_wall": (time.process_time() - c0) / wall}))
+
+
 def padding(seqs, size):
     real = total = 0
     for ids, mask, n in batches(seqs, size):
@@ -207,5 +260,7 @@ def padding(seqs, size):
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(*sys.argv[2:6])
+    elif sys.argv[1] == "train":
+        train(sys.argv[2], int(sys.argv[3]), *(int(a) for a in sys.argv[4:5]), *(float(a) for a in sys.argv[5:6]))
     else:
         run(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))

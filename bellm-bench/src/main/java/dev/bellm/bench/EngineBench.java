@@ -3,7 +3,8 @@ package dev.bellm.bench;
 import com.sun.management.OperatingSystemMXBean;
 import dev.bellm.embed.Pooling;
 import dev.bellm.io.Llama2cCheckpoint;
-import dev.bellm.kernels.VectorKernels;
+import dev.bellm.kernels.KernelProvider;
+import dev.bellm.kernels.Kernels;
 import dev.bellm.model.Batch;
 import dev.bellm.model.AttentionLayers;
 import dev.bellm.model.LayerWeights;
@@ -54,6 +55,7 @@ public final class EngineBench {
             Map.entry("hidden", "768"), Map.entry("layers", "12"), Map.entry("heads", "12"), Map.entry("kv-heads", "4"),
             Map.entry("intermediate", "2048"), Map.entry("vocab", "32000"),
             Map.entry("threads", "2"),
+            Map.entry("kernels", "java"),      // the kernel provider: java, onednn or auto (KernelProvider)
             Map.entry("batches", "1,8,32"),    // embed: sentences per forward pass
             Map.entry("sentences", "96"),      // embed: sentences per pass; every batch size embeds the same ones
             Map.entry("min-length", "8"), Map.entry("max-length", "64"),
@@ -94,12 +96,13 @@ public final class EngineBench {
 
     // ---------------------------------------------------------------- embedding
 
-    private void embed() {
+    private void embed() throws Exception {
         ModelWeights weights = model(DType.valueOf(text("dtype")));
         int from = bidirectionalFrom(weights.config());
         int[][] sentences = sentences(weights.config().vocabSize(), number("sentences"));
         ModelFlops flops = ModelFlops.of(weights);
-        try (VectorKernels kernels = new VectorKernels(number("threads"))) {
+        try (Closing closing = new Closing(KernelProvider.select(text("kernels"), number("threads")))) {
+            Kernels kernels = closing.kernels();
             Transformer transformer = new Transformer(weights, kernels);
             System.out.println(describe(weights, kernels) + ", bidirectional from layer " + from + ", " + sentences.length
                     + " sentences per pass, " + totalTokens(sentences) + " tokens");
@@ -129,7 +132,7 @@ public final class EngineBench {
     // ---------------------------------------------------------------- training
 
     /** What {@code Trainer} does per optimizer step, without tokenizing: AnglE on pairs, LoRA dropout 0.1, AdamW. */
-    private void train() {
+    private void train() throws Exception {
         int rank = number("rank");
         ModelWeights weights = LoraInit.attach(model(DType.valueOf(text("dtype"))), LayerWeights.PROJECTIONS, rank, rank,
                 false, number("seed"));
@@ -142,7 +145,8 @@ public final class EngineBench {
         ModelFlops flops = ModelFlops.of(weights);
         LoraGradients grads = new LoraGradients(weights);
         AdamW optimizer = new AdamW(weights, grads, 0.9, 0.999, 1e-8, 0);
-        try (VectorKernels kernels = new VectorKernels(number("threads"))) {
+        try (Closing closing = new Closing(KernelProvider.select(text("kernels"), number("threads")))) {
+            Kernels kernels = closing.kernels();
             Transformer transformer = new Transformer(weights, kernels);
             System.out.println(describe(weights, kernels) + ", LoRA r " + rank + " on all projections (" + flops.loraWeights()
                     + " parameters), " + pairs + " pairs per step, bidirectional from layer " + from);
@@ -257,12 +261,12 @@ public final class EngineBench {
         return n;
     }
 
-    private String describe(ModelWeights w, VectorKernels kernels) {
+    private String describe(ModelWeights w, Kernels kernels) {
         ModelConfig c = w.config();
         return String.format(Locale.ROOT, "%s: %,d parameters (%,d in the projections), %s, hidden %d, %d layers, %d/%d heads,"
-                        + " intermediate %d, vocab %d; %d threads", text("model"), w.parameterCount(),
+                        + " intermediate %d, vocab %d; kernels %s", text("model"), w.parameterCount(),
                 ModelFlops.of(w).baseWeights(), w.dtype(), c.hiddenSize(), c.numLayers(), c.numHeads(), c.numKvHeads(),
-                c.intermediateSize(), c.vocabSize(), kernels.threads());
+                c.intermediateSize(), c.vocabSize(), kernels.describe());
     }
 
     private void report(int batchSize, Measurement m, long tokens, double gflop) {
@@ -291,6 +295,14 @@ public final class EngineBench {
                 runs++;
             }
             return new Measurement(runs, (System.nanoTime() - wall0) / 1e9, (OS.getProcessCpuTime() - cpu0) / 1e9);
+        }
+    }
+
+    /** Closes the kernels when they hold threads or native resources. */
+    private record Closing(Kernels kernels) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            if (kernels instanceof AutoCloseable c) c.close();
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.bellm.onednn;
 
+import dev.bellm.kernels.Bf16Rounding;
 import dev.bellm.kernels.Kernels;
 import dev.bellm.kernels.VectorKernels;
 import dev.bellm.tensor.DType;
@@ -11,8 +12,10 @@ import java.util.function.IntConsumer;
 /**
  * {@link Kernels} whose matmuls run in oneDNN: BF16 weights through {@code dnnl_gemm_bf16bf16f32} (the CPU's bf16
  * dot-product instructions; activations are rounded to bf16 first, as PyTorch's bf16 matmul does), F32 weights
- * through {@code dnnl_sgemm}. F16 weights, weights whose address is not aligned to their element, and the BF16
- * backward run in the pure-Java {@link VectorKernels}, which also run every {@link #parallelFor}.
+ * through {@code dnnl_sgemm}; the backward the same way, so training's input gradients {@code dx += dy·w} take the
+ * same instructions (dy rounded to bf16 for BF16 weights, as in PyTorch's bf16 autograd). F16 and Q8_0 weights and
+ * weights whose address is not aligned to their element run in the pure-Java {@link VectorKernels}, which also run
+ * every {@link #parallelFor}.
  *
  * <p>oneDNN only ever sees what bellm has validated: a {@link Matrix} (its segment's size checked against its shape
  * when it was made) and activation arrays whose lengths are checked here against m, n and k before the call.
@@ -23,6 +26,8 @@ import java.util.function.IntConsumer;
  * rounded activations (activation rounding itself costs up to 2⁻⁸ relative).
  */
 public final class OneDnnKernels implements Kernels, AutoCloseable {
+    /** Below this many values one thread rounds them: waking the others would cost more. */
+    private static final int PARALLEL_ROUNDING = 1 << 15;
     private static final ThreadLocal<short[][]> BF16_SCRATCH = ThreadLocal.withInitial(() -> new short[1][0]);
 
     private final OneDnnLibrary lib;
@@ -68,6 +73,10 @@ public final class OneDnnKernels implements Kernels, AutoCloseable {
         if (w.dtype == DType.F32 && aligned(w)) {
             lib.setThreads(threads);
             lib.sgemmNN(m, k, n, MemorySegment.ofArray(dy), w.data, 1f, MemorySegment.ofArray(dx));
+        } else if (w.dtype == DType.BF16 && bf16 && aligned(w)) {
+            short[] dyb = toBf16(dy, m * n);
+            lib.setThreads(threads);
+            lib.bf16gemmNN(m, k, n, MemorySegment.ofArray(dyb), w.data, 1f, MemorySegment.ofArray(dx));
         } else {
             java.matmulBackward(dy, m, w, dx);
         }
@@ -98,12 +107,13 @@ public final class OneDnnKernels implements Kernels, AutoCloseable {
         return w.data.isNative() && w.data.address() % w.dtype.bytes == 0;
     }
 
-    /** x[0, count) rounded to bf16 (nearest even) into this thread's scratch array. */
-    private static short[] toBf16(float[] x, int count) {
+    /** x[0, count) rounded to bf16 (nearest even) into this thread's scratch array, the rows shared among the threads. */
+    private short[] toBf16(float[] x, int count) {
         short[][] holder = BF16_SCRATCH.get();
         if (holder[0].length < count) holder[0] = new short[count];
         short[] out = holder[0];
-        for (int i = 0; i < count; i++) out[i] = DType.floatToBf16(x[i]);
+        int tasks = count < PARALLEL_ROUNDING ? 1 : threads;
+        java.parallelFor(tasks, t -> Bf16Rounding.round(x, out, (int) ((long) count * t / tasks), (int) ((long) count * (t + 1) / tasks)));
         return out;
     }
 

@@ -109,21 +109,28 @@ class OneDnnKernelsTest {
         }
     }
 
+    /** dx += dy·w against the naive loops; with bf16 dot products, on the same bf16-rounded dy (and against f32 dy within the rounding). */
     @Test
     void backwardMatchesTheNaiveLoops() {
         Random rnd = new Random(3);
         int m = 33, n = 200, k = 160;
         for (DType dtype : DType.values()) {
             Matrix w = Matrix.of("w", dtype, n, k, values(n * k, rnd));
-            float[] dy = values(m * n, rnd), dx = values(m * k, rnd), expected = dx.clone();
-            NAIVE.matmulBackward(dy, m, w, expected);
+            float[] dy = values(m * n, rnd), dx = values(m * k, rnd), expected = dx.clone(), unrounded = dx.clone();
+            boolean roundsDy = dtype == DType.BF16 && CPU.bf16();
+            NAIVE.matmulBackward(roundsDy ? roundToBf16(dy) : dy, m, w, expected);
+            NAIVE.matmulBackward(dy, m, w, unrounded);
+            float[] before = dx.clone();
             ONEDNN.matmulBackward(dy, m, w, dx);
             float[] wf = w.toFloats();
             for (int i = 0; i < m; i++) {
                 for (int c = 0; c < k; c++) {
-                    double scale = Math.abs(expected[i * k + c]);
-                    for (int j = 0; j < n; j++) scale += Math.abs(dy[i * n + j] * wf[j * k + c]);
+                    double products = 0;
+                    for (int j = 0; j < n; j++) products += Math.abs(dy[i * n + j] * wf[j * k + c]);
+                    double scale = Math.abs(before[i * k + c]) + products;
                     assertClose(expected[i * k + c], dx[i * k + c], SAME_INPUTS * scale, dtype + " dx" + i + "," + c);
+                    assertClose(unrounded[i * k + c], dx[i * k + c], (roundsDy ? ROUNDED_ACTIVATIONS : SAME_INPUTS) * scale,
+                            dtype + " dx" + i + "," + c + " vs f32 dy");
                 }
             }
         }
