@@ -29,6 +29,22 @@ for m in pruned student; do
   fi
 done
 
+# 2b. distillation into another model: the zoo's st-dense (random weights, 2 layers x 24, Mistral BPE) with a
+#     trained 24 -> 64 projection, same teacher and corpus; 300 and 2,000 steps; STS of the untrained (least-squares
+#     projection) and distilled students
+for n in 300 2000; do
+  if step "distill-st-$n/distill.json"; then
+    "${BELLM[@]}" distill --teacher "$MODEL" --adapter "$DEMO_ADAPTER" --pooling mean --bidirectional-from 4 \
+        --student "$DATA/fixtures/zoo/st-dense" --corpus "$DATA/data/nli/s1.dev" --corpus "$DATA/data/nli/s2.dev" \
+        --steps "$n" --checkpoint-every 250 --batch-size 32 --lr 1e-2 --output "$OUT/distill-st-$n" 2> "$OUT/distill-st-$n.txt"
+  fi
+  for m in untrained student; do
+    if step "distill-st-$n-$m.json"; then
+      "${BELLM[@]}" eval --model "$OUT/distill-st-$n/$m" --tasks sts --output "$OUT/distill-st-$n-$m.json" > "$OUT/distill-st-$n-$m.txt"
+    fi
+  done
+done
+
 # 3. embedding speed, teacher vs students, back to back on the same 2,000 sentences (wall time of `bellm embed`,
 #    JVM start included; the load average is recorded beside it)
 if step speed.txt; then

@@ -105,6 +105,9 @@ final class DistillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (studentTokenizer != null && student.model == null) {
+            throw new ParameterException(spec.commandLine(), "--student-tokenizer goes with --student MODEL (a pruned teacher uses the teacher's tokenizer)");
+        }
         // the teacher's recipe: its folders', the encoder flags over them (each override told on stderr)
         EncoderSpec.Builder recipe = EncoderSpec.Builder.fromFolders(teacher, adapters, EmbeddingOptions::warn)
                 .overlay(encoder.stated(), EmbeddingOptions::warn).tokenizer(tokenizer);
@@ -115,9 +118,6 @@ final class DistillCommand implements Callable<Integer> {
         if (studentBidirectionalFrom != null) {
             studentFrom = studentBidirectionalFrom.equalsIgnoreCase("none") ? dev.bellm.model.Transformer.CAUSAL
                     : Integer.parseInt(studentBidirectionalFrom.strip());
-        }
-        if (studentTokenizer != null && student.model == null) {
-            throw new ParameterException(spec.commandLine(), "--student-tokenizer goes with --student MODEL (a pruned teacher uses the teacher's tokenizer)");
         }
         StudentSource source = student.model != null ? new StudentSource.Model(student.model, studentTokenizer)
                 : new StudentSource.TeacherLayers(student.layers);
