@@ -75,7 +75,9 @@ import java.util.SplittableRandom;
  * {@code is_causal}/{@code use_bidirectional_attention} or {@value EncoderFolder#RECIPE_FILE} — else causally). Its
  * token limit: the teacher's for a pruned teacher, the other model's folder's (else its own maximum) otherwise. Each
  * side tokenizes the prompted text with its own tokenizer, cut to {@link DistillOptions#maxLength} tokens. Another
- * model's own pooling, prompts, heads and normalisation are not used ({@link #notes} says which were dropped).
+ * model's own pooling, prompts, heads and normalisation are not used ({@link #notes} says which were dropped). A
+ * teacher whose mean leaves out its prompt ({@code include_prompt} false) is refused: the training pass pools every
+ * token, as {@code Trainer}'s does.
  *
  * <p>Output folder: {@code student/} and the same before any distillation step, the baseline to beat
  * ({@code pruned/}: the teacher's first N layers as they are; {@code untrained/}: the other model with its fitted
@@ -136,6 +138,12 @@ public final class Distiller {
         this.teacher = teacher;
         this.teacherModel = teacherModel;
         this.options = options;
+        if (teacher.meanSkip(null) > 0) {
+            // the targets and the student's training pass pool every token; a mean without the prompt would train one
+            // vector and save another
+            throw new IllegalArgumentException("distillation pools every token; a teacher whose mean leaves out its prompt (include_prompt false)"
+                    + " is not supported");
+        }
         this.source = switch (options.student()) {
             case StudentSource.TeacherLayers t -> prunedTeacher(teacher, teacherModel, t.layers());
             case StudentSource.Model m -> otherModel(m);

@@ -148,6 +148,11 @@ class ModelStudentTest {
         e = assertThrows(IllegalArgumentException.class, () -> new Distiller(teacher(), TEACHER, options(new StudentSource.Model(STUDENT, null),
                 5, DistillLoss.COSINE, 2)));
         assertTrue(e.getMessage().contains("5"), e.getMessage());
+        // a teacher whose mean leaves its prompt out: the distilled pass pools every token, so it is refused, not mistrained
+        Embedder withoutPrompt = Embedder.builder().model(TEACHER).pooling(Pooling.MEAN).includePrompt(false).prompt(Embedder.BELLM_PROMPT)
+                .threads(2).build();
+        e = assertThrows(IllegalArgumentException.class, () -> new Distiller(withoutPrompt, TEACHER, options(2)));
+        assertTrue(e.getMessage().contains("include_prompt false"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new StudentSource.TeacherLayers(0));
         assertTrue(e.getMessage().contains("at least one layer"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> options(null, null, DistillLoss.COSINE, 2));
