@@ -67,9 +67,10 @@ public final class PeerBench {
         List<String> one = sentences.subList(0, n1), many = sentences.subList(0, n32);
         out.putAll(rate("b1", embedder, one, 1));
         out.putAll(rate("b32", embedder, many, 32));
+        // before a second encoder maps the same file again (its pages would count twice)
+        out.put("peak_rss_mb", peakRssMb());
         Embedder noReuse = builder.reusePromptPrefix(false).build();
         out.putAll(rate("b32_noprefix", noReuse, many, 32));
-        out.put("peak_rss_mb", peakRssMb());
         out.put("file_mb", Files.size(model.resolve("model.safetensors")) / 1e6);
         Files.writeString(idsOut, many.stream().map(s -> java.util.Arrays.toString(embedder.tokenize(s)))
                 .collect(Collectors.joining(",", "[", "]")));
