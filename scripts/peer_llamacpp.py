@@ -28,7 +28,6 @@ import json, os, resource, sys, time
 import numpy as np
 
 POOLING_MEAN, ATTENTION_CAUSAL, FLASH_ATTN_AUTO = 1, 0, -1
-MAX_TOKENS = 4096  # one batch of 32 STS sentences in the BeLLM prompt is ~800 tokens
 
 
 class ModelParams(C.Structure):
@@ -67,7 +66,7 @@ def layout():
 
 
 class LlamaCpp:
-    def __init__(self, libdir, gguf, threads, n_seq_max):
+    def __init__(self, libdir, gguf, threads, n_seq_max, n_tokens):
         C.CDLL(os.path.join(libdir, "libggml-base.so"), mode=C.RTLD_GLOBAL)
         ggml = C.CDLL(os.path.join(libdir, "libggml.v0.5.0.so"), mode=C.RTLD_GLOBAL)
         lib = self.lib = C.CDLL(os.path.join(libdir, "libllama.v0.5.0.so"))
@@ -99,7 +98,10 @@ class LlamaCpp:
         if not self.model:
             raise SystemExit(f"llama.cpp could not load {gguf} (PEER_LLAMACPP_LOG=1 shows why)")
         cp = lib.llama_context_default_params()
-        cp.n_ctx = cp.n_batch = cp.n_ubatch = MAX_TOKENS  # a batch of sequences is one ubatch: pooled in one graph
+        # a batch of sequences is one ubatch, pooled in one graph; sized to the largest batch, as the compute buffers
+        # (attention scores included) are reserved for it
+        self.n_tokens = -(-n_tokens // 256) * 256
+        cp.n_ctx = cp.n_batch = cp.n_ubatch = self.n_tokens
         cp.n_seq_max = n_seq_max
         cp.n_threads = cp.n_threads_batch = threads
         cp.embeddings, cp.pooling_type, cp.attention_type = True, POOLING_MEAN, ATTENTION_CAUSAL
@@ -111,18 +113,18 @@ class LlamaCpp:
         if not self.ctx:
             raise SystemExit(f"llama.cpp could not create a context for {gguf}")
         self.n_embd = lib.llama_model_n_embd(self.model)
-        self.batch = lib.llama_batch_init(MAX_TOKENS, 0, 1)
+        self.batch = lib.llama_batch_init(self.n_tokens, 0, 1)
 
     def embed(self, seqs):
         """One llama_decode over all sequences (sequence i has id i); L2-normalized mean-pooled vectors."""
         b, n = self.batch, 0
+        if sum(len(q) for q in seqs) > self.n_tokens:
+            raise SystemExit(f"a batch of {sum(len(q) for q in seqs)} tokens exceeds the context's {self.n_tokens}")
         for s, ids in enumerate(seqs):
             for p, t in enumerate(ids):
                 b.token[n], b.pos[n], b.n_seq_id[n], b.logits[n] = t, p, 1, 1
                 b.seq_id[n][0] = s
                 n += 1
-        if n > MAX_TOKENS:
-            raise SystemExit(f"batch of {n} tokens exceeds {MAX_TOKENS}")
         b.n_tokens = n
         memory = self.lib.llama_get_memory(self.ctx)
         if memory:  # the llama-embed graph keeps no cache; other archs would see the previous batch
@@ -149,7 +151,8 @@ def rate(engine, seqs, size):
 def run(gguf, ids_file, n1, n32, threads, libdir):
     start = time.perf_counter()
     seqs = json.load(open(ids_file))
-    engine = LlamaCpp(libdir, gguf, threads, n_seq_max=32)
+    engine = LlamaCpp(libdir, gguf, threads, n_seq_max=n32,
+                      n_tokens=max(sum(len(q) for q in seqs[s:s + n32]) for s in range(0, n32, n32)))
     engine.embed(seqs[:1])
     first = time.perf_counter() - start
     lat = []
@@ -175,7 +178,7 @@ def check(d, gguf, libdir, n=4):
     model.last_layer_bidirectional = False
     ids, mask, _ = next(peer_torch.batches(seqs, n))
     ref = model(ids, mask).float().numpy()
-    engine = LlamaCpp(libdir, gguf, torch.get_num_threads(), n_seq_max=n)
+    engine = LlamaCpp(libdir, gguf, torch.get_num_threads(), n_seq_max=n, n_tokens=sum(len(q) for q in seqs))
     for how, got in (("one batch", engine.embed(seqs)), ("one by one", np.concatenate([engine.embed([q]) for q in seqs]))):
         print(json.dumps({"gguf": gguf, "sequences": how, "cosine_with_pytorch": np.round((ref * got).sum(1), 6).tolist(),
                           "max_abs_diff": float(np.abs(ref - got).max())}))
