@@ -166,7 +166,8 @@ def run(gguf, ids_file, n1, n32, threads, libdir):
     print(json.dumps({"engine": "llama.cpp", "gguf": os.path.basename(gguf), "first_vector_s": first,
                       "latency_ms_best": lat[0], "latency_ms_median": lat[3], "b1_tokens_per_s": r1,
                       "b1_cpu_per_wall": u1, "b32_tokens_per_s": r32, "b32_cpu_per_wall": u32,
-                      "padding_fraction": 0.0, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "padding_fraction": 0.0, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3,
+                      "file_mb": os.path.getsize(gguf) / 1e6}))
 
 
 def check(d, gguf, libdir, n=4):

@@ -15,7 +15,7 @@ projections of the frozen base, in the checkpoint's dtype (a BF16 model trains b
 with PEFT does), PAIRS pairs of random-id sentences of 8-64 tokens per step (right-padded, masked), last layer
 bidirectional, mean pooling, an in-batch contrastive loss on the pairs, AdamW; tokens/s counts real tokens.
 """
-import json, math, os, struct, sys, time
+import json, math, os, resource, struct, sys, time
 
 import torch
 
@@ -208,7 +208,8 @@ def run(d, ids_file, n1, n32, threads):
     print(json.dumps({"engine": "pytorch-" + torch.__version__, "first_vector_s": first, "latency_ms_best": lat[0],
                       "latency_ms_median": lat[3], "b1_tokens_per_s": r1, "b1_cpu_per_wall": u1,
                       "b32_tokens_per_s": r32, "b32_cpu_per_wall": u32,
-                      "padding_fraction": padding(seqs[:n32], 32)}))
+                      "padding_fraction": padding(seqs[:n32], 32),
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3}))
 
 
 def train(d, threads, pairs=16, seconds=15.0):

@@ -29,12 +29,20 @@ for m in pruned student; do
   fi
 done
 
+# 2b. the distilled student with int8 weights (Q8_0; `bellm quantize` keeps the student's recipe)
+if step distill-2/student-q8/config.json; then
+  "${BELLM[@]}" quantize --model "$OUT/distill-2/student" --output "$OUT/distill-2/student-q8" > "$OUT/distill-2-quantize.txt"
+fi
+if step distill-2-student-q8.json; then
+  "${BELLM[@]}" eval --model "$OUT/distill-2/student-q8" --tasks sts,sick-ir --output "$OUT/distill-2-student-q8.json" > "$OUT/distill-2-student-q8.txt"
+fi
+
 # 3. embedding speed, teacher vs students, back to back on the same 2,000 sentences (wall time of `bellm embed`,
 #    JVM start included; the load average is recorded beside it)
 if step speed.txt; then
   head -n 2000 "$DATA/data/nli/s1.test" > "$OUT/speed-input.txt"
   {
-    for m in teacher pruned student; do
+    for m in teacher pruned student student-q8; do
       args=(--model "$OUT/distill-2/$m"); [[ $m == teacher ]] && args=(--model "$MODEL" --adapter "$DEMO_ADAPTER" --bidirectional-from 4)
       t0=$(date +%s.%N)
       [[ $m == teacher ]] && args+=(--pooling mean)
