@@ -108,6 +108,8 @@ def read_safetensors(path):
 
 
 class Model(torch.nn.Module):
+    last_layer_bidirectional = True  # peer_llamacpp.py check turns it off: llama.cpp has no per-layer mask
+
     def __init__(self, cfg, w):
         super().__init__()
         self.c, self.w = cfg, w
@@ -154,7 +156,7 @@ class Model(torch.nn.Module):
                 q, k = self.rms(q, w[p + "self_attn.q_norm.weight"]), self.rms(k, w[p + "self_attn.k_norm.weight"])
             q, k = rope(q.transpose(1, 2)), rope(k.transpose(1, 2))
             k, v = k.repeat_interleave(nh // nkv, 1), v.repeat_interleave(nh // nkv, 1)
-            s = q @ k.transpose(-1, -2) / math.sqrt(hd) + (pad if l == L - 1 else causal)
+            s = q @ k.transpose(-1, -2) / math.sqrt(hd) + (pad if l == L - 1 and self.last_layer_bidirectional else causal)
             a = torch.softmax(s.float(), -1).to(self.dtype) @ v
             x = x + lin("self_attn.o_proj", a.transpose(1, 2).reshape(B, T, nh * hd))
             h = self.rms(x, w[p + "post_attention_layernorm.weight"])
