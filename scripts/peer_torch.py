@@ -15,7 +15,7 @@ projections of the frozen base, in the checkpoint's dtype (a BF16 model trains b
 with PEFT does), PAIRS pairs of random-id sentences of 8-64 tokens per step (right-padded, masked), last layer
 bidirectional, mean pooling, an in-batch contrastive loss on the pairs, AdamW; tokens/s counts real tokens.
 """
-import json, math, os, struct, sys, time
+import json, math, os, resource, struct, sys, time
 
 import torch
 
@@ -108,6 +108,8 @@ def read_safetensors(path):
 
 
 class Model(torch.nn.Module):
+    last_layer_bidirectional = True  # peer_llamacpp.py check turns it off: llama.cpp has no per-layer mask
+
     def __init__(self, cfg, w):
         super().__init__()
         self.c, self.w = cfg, w
@@ -154,7 +156,7 @@ class Model(torch.nn.Module):
                 q, k = self.rms(q, w[p + "self_attn.q_norm.weight"]), self.rms(k, w[p + "self_attn.k_norm.weight"])
             q, k = rope(q.transpose(1, 2)), rope(k.transpose(1, 2))
             k, v = k.repeat_interleave(nh // nkv, 1), v.repeat_interleave(nh // nkv, 1)
-            s = q @ k.transpose(-1, -2) / math.sqrt(hd) + (pad if l == L - 1 else causal)
+            s = q @ k.transpose(-1, -2) / math.sqrt(hd) + (pad if l == L - 1 and self.last_layer_bidirectional else causal)
             a = torch.softmax(s.float(), -1).to(self.dtype) @ v
             x = x + lin("self_attn.o_proj", a.transpose(1, 2).reshape(B, T, nh * hd))
             h = self.rms(x, w[p + "post_attention_layernorm.weight"])
@@ -206,7 +208,8 @@ def run(d, ids_file, n1, n32, threads):
     print(json.dumps({"engine": "pytorch-" + torch.__version__, "first_vector_s": first, "latency_ms_best": lat[0],
                       "latency_ms_median": lat[3], "b1_tokens_per_s": r1, "b1_cpu_per_wall": u1,
                       "b32_tokens_per_s": r32, "b32_cpu_per_wall": u32,
-                      "padding_fraction": padding(seqs[:n32], 32)}))
+                      "padding_fraction": padding(seqs[:n32], 32),
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3}))
 
 
 def train(d, threads, pairs=16, seconds=15.0):

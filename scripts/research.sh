@@ -29,7 +29,15 @@ for m in pruned student; do
   fi
 done
 
-# 2b. distillation into another model: the zoo's st-dense (random weights, 2 layers x 24, Mistral BPE) with a
+# 2b. the distilled student with int8 weights (Q8_0; `bellm quantize` keeps the student's recipe)
+if step distill-2/student-q8/config.json; then
+  "${BELLM[@]}" quantize --model "$OUT/distill-2/student" --output "$OUT/distill-2/student-q8" > "$OUT/distill-2-quantize.txt"
+fi
+if step distill-2-student-q8.json; then
+  "${BELLM[@]}" eval --model "$OUT/distill-2/student-q8" --tasks sts,sick-ir --output "$OUT/distill-2-student-q8.json" > "$OUT/distill-2-student-q8.txt"
+fi
+
+# 2c. distillation into another model: the zoo's st-dense (random weights, 2 layers x 24, Mistral BPE) with a
 #     trained 24 -> 64 projection, same teacher and corpus; 300 and 2,000 steps; STS of the untrained (least-squares
 #     projection) and distilled students
 for n in 300 2000; do
@@ -50,7 +58,7 @@ done
 if step speed.txt; then
   head -n 2000 "$DATA/data/nli/s1.test" > "$OUT/speed-input.txt"
   {
-    for m in teacher pruned student; do
+    for m in teacher pruned student student-q8; do
       args=(--model "$OUT/distill-2/$m"); [[ $m == teacher ]] && args=(--model "$MODEL" --adapter "$DEMO_ADAPTER" --bidirectional-from 4)
       t0=$(date +%s.%N)
       [[ $m == teacher ]] && args+=(--pooling mean)

@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * bellm's side of {@code scripts/peer-bench.sh}: embeds sentences in the BeLLM prompt (mean pooling, all layers
  * causal but the last) with one model and one kernel provider, and prints one JSON line: time from JVM start to the
  * first vector, warm single-text latency, and tokens/s (real tokens, prompt included) at batch 1 and at batch 32 with
- * and without prompt-prefix reuse, with CPU time ÷ wall time. Also writes the token ids it embedded, so PyTorch runs
+ * and without prompt-prefix reuse, with CPU time ÷ wall time, and the peak resident set beside the checkpoint's size. Also writes the token ids it embedded, so PyTorch runs
  * the very same sequences.
  *
  * <pre>
@@ -67,12 +67,27 @@ public final class PeerBench {
         List<String> one = sentences.subList(0, n1), many = sentences.subList(0, n32);
         out.putAll(rate("b1", embedder, one, 1));
         out.putAll(rate("b32", embedder, many, 32));
+        // before a second encoder maps the same file again (its pages would count twice)
+        out.put("peak_rss_mb", peakRssMb());
         Embedder noReuse = builder.reusePromptPrefix(false).build();
         out.putAll(rate("b32_noprefix", noReuse, many, 32));
+        out.put("file_mb", Files.size(model.resolve("model.safetensors")) / 1e6);
         Files.writeString(idsOut, many.stream().map(s -> java.util.Arrays.toString(embedder.tokenize(s)))
                 .collect(Collectors.joining(",", "[", "]")));
         System.out.println(toJson(out));
         System.exit(0);
+    }
+
+    /** The process's peak resident set (VmHWM of /proc/self/status), MB; NaN where there is no /proc. */
+    private static double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1e3;
+            }
+        } catch (java.io.IOException e) {
+            // no /proc: reported as NaN
+        }
+        return Double.NaN;
     }
 
     /** tokens/s over the texts in batches of {@code batch}, after one warm-up batch; and CPU ÷ wall. */

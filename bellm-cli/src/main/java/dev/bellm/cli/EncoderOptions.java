@@ -48,29 +48,16 @@ final class EncoderOptions {
     }
 
     private static AttentionLayers attention(String value) {
-        String v = value.trim();
-        if (v.equalsIgnoreCase("none")) return AttentionLayers.causal();
-        if (v.equalsIgnoreCase("all")) return AttentionLayers.bidirectional();
         try {
-            return AttentionLayers.bidirectionalFrom(Integer.parseInt(v));
-        } catch (NumberFormatException e) {
+            return AttentionLayers.parse(value);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--bidirectional-from takes a layer number, 'none' or 'all', got '" + value + "'");
         }
-    }
-
-    /** The pooling flag, or last when not given (for commands that build an encoder without a folder's recipe). */
-    Pooling pooling() {
-        return pooling == null ? Pooling.LAST : Pooling.parse(pooling);
     }
 
     /** The prompt flags' prompt, or null. */
     String promptTemplate() {
         if (bellmPrompt && prompt != null) throw new IllegalArgumentException("give either --prompt or --bellm-prompt, not both");
         return bellmPrompt ? Embedder.BELLM_PROMPT : prompt;
-    }
-
-    /** The first bidirectional layer the flag gives, or null for causal or no flag. */
-    Integer bidirectionalFromOrNull() {
-        return bidirectionalFrom == null ? null : attention(bidirectionalFrom).bidirectionalFrom();
     }
 }

@@ -43,9 +43,11 @@ final class IndexCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String documentPrompt = options.encoder.promptTemplate();
-        EmbedderRecipe recipe = new EmbedderRecipe(absolute(options.model.model), absolute(options.model.tokenizer), absolute(options.adapters.isEmpty() ? null : options.adapters.getFirst()),
-                options.encoder.bidirectionalFromOrNull(), options.encoder.pooling().toString(), documentPrompt, Boolean.TRUE.equals(options.normalize),
-                options.maxTokens, Boolean.TRUE.equals(options.truncate));
+        // the folders' recipes with the flags stated over them, as `bellm embed` builds it
+        EncoderOptions e = options.encoder;
+        EmbedderRecipe recipe = new EmbedderRecipe(absolute(options.model.model), absolute(options.model.tokenizer),
+                options.adapters.stream().map(IndexCommand::absolute).toList(), e.bidirectionalFrom, e.pooling, e.includePrompt, documentPrompt,
+                options.promptName, options.normalize, options.dimensions, options.maxTokens, options.truncate);
         String name = input.toString();
         TextRecordReader.Format format = name.endsWith(".jsonl") || name.endsWith(".ndjson")
                 ? new TextRecordReader.JsonLines(idField.isEmpty() ? null : idField, textField) : new TextRecordReader.Lines();

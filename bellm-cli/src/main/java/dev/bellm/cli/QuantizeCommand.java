@@ -1,10 +1,15 @@
 package dev.bellm.cli;
 
+import dev.bellm.embed.EncoderFolder;
+import dev.bellm.embed.EncoderSpec;
+import dev.bellm.io.HfCheckpoint;
 import dev.bellm.io.MergedModelWriter;
+import dev.bellm.model.ModelConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -13,7 +18,8 @@ import java.util.concurrent.Callable;
                 "(Q8_0: 32 weights share one f16 scale; 1.06 bytes a weight against BF16's 2).",
                 "The embedding table and lm_head are quantized too; norms, biases and matrices",
                 "whose rows are not whole blocks of 32 keep their dtype. The output is a Hugging Face directory (an I8 tensor and its",
-                "F16 '_scale' tensor per weight) that every bellm command loads memory-mapped."},
+                "F16 '_scale' tensor per weight) that every bellm command loads memory-mapped. It carries the encoder",
+                "recipe of the model (and adapter), so an encoder folder quantizes into one that embeds the same way."},
         footer = {"", "Examples:",
                 "  ./bellm quantize --model ../shared/fixtures/tiny-llama --output runs/tiny-llama-q8",
                 "  ./bellm quantize --model ../shared/models/stories260K/stories260K.bin \\",
@@ -40,6 +46,9 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        EncoderSpec spec = EncoderSpec.load(model, adapter == null ? List.of() : List.of(adapter), EmbeddingOptions::warn);
+        // a folder bellm wrote before carries its recipe's module folders; replacing it replaces them too
+        if (force) EncoderFolder.removeModuleFolders(output);
         MergedModelWriter.Result result;
         try (Progress.Lazy bar = Progress.lazy("quantize")) {
             try {
@@ -48,6 +57,9 @@ final class QuantizeCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(e.getMessage() + " (--force)", e);
             }
         }
+        // the quantized folder is the same encoder with int8 weights: its recipe (pooling, prompts, dense heads...) comes along
+        ModelConfig quantized = HfCheckpoint.readConfig(result.directory());
+        EncoderFolder.write(result.directory(), spec.check(quantized), quantized.hiddenSize(), quantized.numLayers());
         System.out.printf(Locale.ROOT, "wrote %s (%s, Q8_0): %d tensors, %.1f MB in %d safetensors file%s%n",
                 result.directory(), model, result.tensors(), result.tensorBytes() / 1e6, result.shards(), result.shards() == 1 ? "" : "s");
         return 0;

@@ -457,6 +457,12 @@ public final class Embedder implements SentenceEncoder {
             return this;
         }
 
+        /** Which of the recipe's named prompts ({@link #prompts}, or the folders') every text gets by default. */
+        public Builder defaultPromptName(String name) {
+            settings.defaultPromptName(name);
+            return this;
+        }
+
         public Builder normalize(boolean normalize) {
             settings.normalize(normalize);
             return this;

@@ -7,6 +7,7 @@ import dev.bellm.embed.Pooling;
 import dev.bellm.io.ModelLoader;
 import dev.bellm.io.PeftAdapter;
 import dev.bellm.io.SafetensorsFile;
+import dev.bellm.kernels.KernelShape;
 import dev.bellm.kernels.Kernels;
 import dev.bellm.kernels.NaiveKernels;
 import dev.bellm.kernels.VectorKernels;
@@ -22,7 +23,10 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Every expected embedding of {@code cases.json}, computed from the fixtures' token ids, against the float64 oracle. */
+/**
+ * Every expected embedding of {@code cases.json}, computed from the fixtures' token ids, against the float64 oracle,
+ * with every forward kernel shape (the machine picks one; the others must be just as right wherever they run).
+ */
 @SharedData
 class FixtureEmbeddingTest {
     /** The fixtures README: float32 engines agree to about 1e-4 relative to the vector's largest entry. */
@@ -35,7 +39,9 @@ class FixtureEmbeddingTest {
             Map.Entry<String, JsonNode> model = it.next();
             for (JsonNode setting : model.getValue().get("settings")) {
                 String name = model.getKey() + "/" + setting.get("name").asText();
-                tests.add(DynamicTest.dynamicTest(name, () -> checkSetting(model.getKey(), model.getValue(), setting)));
+                for (KernelShape shape : KernelShape.values()) {
+                    tests.add(DynamicTest.dynamicTest(name + " " + shape, () -> checkSetting(model.getKey(), model.getValue(), setting, shape)));
+                }
             }
         }
         return tests;
@@ -52,8 +58,8 @@ class FixtureEmbeddingTest {
         return b == null || b.isNull() ? AttentionLayers.causal() : AttentionLayers.bidirectionalFrom(b.asInt());
     }
 
-    private static void checkSetting(String model, JsonNode modelNode, JsonNode setting) {
-        Transformer t = transformer(model, setting, new VectorKernels(2));
+    private static void checkSetting(String model, JsonNode modelNode, JsonNode setting, KernelShape shape) {
+        Transformer t = transformer(model, setting, new VectorKernels(2, shape));
         SafetensorsFile expected = SafetensorsFile.open(Fixtures.path(modelNode.get("expected").asText()));
         String name = setting.get("name").asText();
         String input = setting.get("input").asText();

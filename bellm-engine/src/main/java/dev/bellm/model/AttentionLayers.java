@@ -45,6 +45,21 @@ public final class AttentionLayers {
         return from == 0 ? ALL : new AttentionLayers(from, null);
     }
 
+    /**
+     * The written form used by recipes and command lines: a first bidirectional layer ({@code "4"}), {@code "none"}
+     * (causal) or {@code "all"}.
+     */
+    public static AttentionLayers parse(String value) {
+        String v = value.trim();
+        if (v.equalsIgnoreCase("none")) return causal();
+        if (v.equalsIgnoreCase("all")) return bidirectional();
+        try {
+            return bidirectionalFrom(Integer.parseInt(v));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bidirectional_from takes a layer number, 'none' or 'all', got '" + value + "'");
+        }
+    }
+
     /** One entry per layer of the model: true where the layer is bidirectional. */
     public static AttentionLayers ofLayers(boolean... bidirectional) {
         if (bidirectional.length == 0) throw new IllegalArgumentException("an attention mask needs one entry per layer, got none");

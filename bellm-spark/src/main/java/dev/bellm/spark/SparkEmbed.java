@@ -9,6 +9,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -27,22 +29,22 @@ public final class SparkEmbed implements Callable<Integer> {
     String model;
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "llama2.c tokenizer; default: the tok*.bin beside the model.")
     String tokenizer;
-    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter directory.")
-    String adapter;
-    @Option(names = "--bidirectional-from", paramLabel = "N|none", defaultValue = "none", description = "First bidirectional layer. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter directory; repeat to stack adapters, in order.")
+    List<String> adapters = new ArrayList<>();
+    @Option(names = "--bidirectional-from", paramLabel = "N|none|all", description = "First bidirectional layer. Default: the recipe's, else none.")
     String bidirectionalFrom;
-    @Option(names = "--pooling", paramLabel = "last|mean|first", defaultValue = "last", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--pooling", paramLabel = "last|mean|first", description = "Default: the recipe's, else last.")
     String pooling;
     @Option(names = "--prompt", paramLabel = "TEMPLATE", description = "Prompt template with {text}.")
     String prompt;
     @Option(names = "--bellm-prompt", description = "The BeLLM paper's prompt.")
     boolean bellmPrompt;
-    @Option(names = "--normalize", description = "L2-normalise the embeddings.")
-    boolean normalize;
+    @Option(names = "--normalize", negatable = true, description = "L2-normalise the embeddings (--no-normalize: do not). Default: the recipe's.")
+    Boolean normalize;
     @Option(names = "--max-tokens", paramLabel = "N", description = "Longest input in tokens. Default: the model's maximum.")
     Integer maxTokens;
-    @Option(names = "--truncate", description = "Cut longer inputs instead of failing.")
-    boolean truncate;
+    @Option(names = "--truncate", negatable = true, description = "Cut longer inputs instead of failing. Default: the recipe's, else off.")
+    Boolean truncate;
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32", description = "Texts per forward pass. Default: ${DEFAULT-VALUE}.")
     int batchSize;
     @Option(names = "--threads", paramLabel = "N", description = "Compute threads per executor. Default: local[N]'s N, else spark.executor.cores.")
@@ -81,10 +83,10 @@ public final class SparkEmbed implements Callable<Integer> {
 
     EmbedderRecipe recipe() {
         if (bellmPrompt && prompt != null) throw new IllegalArgumentException("give either --prompt or --bellm-prompt, not both");
-        Integer from = bidirectionalFrom.equalsIgnoreCase("none") ? null : Integer.valueOf(bidirectionalFrom.trim());
-        // paths stay as given: an executor resolves a relative one in its own working directory (--files, --archives)
-        return new EmbedderRecipe(model, tokenizer, adapter, from, pooling,
-                bellmPrompt ? Embedder.BELLM_PROMPT : prompt, normalize, maxTokens, truncate);
+        // paths stay as given: an executor resolves a relative one in its own working directory (--files, --archives);
+        // what is not stated here is the model folder's recipe
+        return new EmbedderRecipe(model, tokenizer, adapters, bidirectionalFrom, pooling, null,
+                bellmPrompt ? Embedder.BELLM_PROMPT : prompt, null, normalize, null, maxTokens, truncate);
     }
 
     @Override
