@@ -53,18 +53,18 @@ for n in 300 2000; do
   done
 done
 
-# 3. embedding speed, teacher vs students, back to back on the same 2,000 sentences (wall time of `bellm embed`,
-#    JVM start included; the load average is recorded beside it)
+# 3. embedding speed, teacher vs students, back to back on the same 20,000 SNLI test sentences, two rounds (wall
+#    time of `bellm embed`, JVM start included, which is ~1.5 s of it; the load average is recorded beside it)
 if step speed.txt; then
-  head -n 2000 "$DATA/data/nli/s1.test" > "$OUT/speed-input.txt"
+  cat "$DATA/data/nli/s1.test" "$DATA/data/nli/s2.test" | head -n 20000 > "$OUT/speed-input.txt"
   {
-    for m in teacher pruned student student-q8; do
+    for m in teacher pruned student student-q8 teacher pruned student student-q8; do
       args=(--model "$OUT/distill-2/$m"); [[ $m == teacher ]] && args=(--model "$MODEL" --adapter "$DEMO_ADAPTER" --bidirectional-from 4)
       t0=$(date +%s.%N)
       [[ $m == teacher ]] && args+=(--pooling mean)
       "${BELLM[@]}" embed "${args[@]}" --input "$OUT/speed-input.txt" --output - > /dev/null
       t1=$(date +%s.%N)
-      echo "$m $(echo "$t1 - $t0" | bc) s for 2000 sentences; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+      echo "$m $(echo "$t1 - $t0" | bc) s for $(wc -l < "$OUT/speed-input.txt") sentences; load: $(cut -d' ' -f1-3 /proc/loadavg)"
     done
   } > "$OUT/speed.txt.tmp" && mv "$OUT/speed.txt.tmp" "$OUT/speed.txt"
 fi
