@@ -54,4 +54,15 @@ public final class Fixtures {
         }
         return maxDiff / maxAbs;
     }
+
+    /** Cosine similarity of two vectors, in double. */
+    public static double cosine(float[] a, float[] b) {
+        double ab = 0, aa = 0, bb = 0;
+        for (int i = 0; i < a.length; i++) {
+            ab += (double) a[i] * b[i];
+            aa += (double) a[i] * a[i];
+            bb += (double) b[i] * b[i];
+        }
+        return ab / Math.sqrt(aa * bb);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.bellm.cli;
 
+import dev.bellm.Fixtures;
 import dev.bellm.SharedData;
 import dev.bellm.Zoo;
 import dev.bellm.embed.Embedder;
@@ -31,7 +32,7 @@ class QuantizeCommandTest {
             float[][] a = original.embed(texts).vectors(), b = quantized.embed(texts).vectors();
             for (int i = 0; i < texts.size(); i++) {
                 assertEquals(a[i].length, b[i].length);
-                double cos = cosine(a[i], b[i]);
+                double cos = Fixtures.cosine(a[i], b[i]);
                 assertTrue(cos > 0.99 && cos < 1 - 1e-9, texts.get(i) + ": cosine " + cos + " (int8 weights: close, not equal)");
             }
         }
@@ -44,15 +45,5 @@ class QuantizeCommandTest {
 
     private static List<String> shapes(EncoderSpec s) {
         return s.dense().stream().map(d -> d.in() + "x" + d.out() + " " + d.activation()).toList();
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double ab = 0, aa = 0, bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (double) a[i] * b[i];
-            aa += (double) a[i] * a[i];
-            bb += (double) b[i] * b[i];
-        }
-        return ab / Math.sqrt(aa * bb);
     }
 }

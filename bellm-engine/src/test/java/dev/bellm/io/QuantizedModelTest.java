@@ -107,7 +107,7 @@ class QuantizedModelTest {
             float[] exact = new Transformer(original, fast).hiddenStates(batch, 2);
             float[] quantized = new Transformer(loaded, fast).hiddenStates(batch, 2);
             float[] naive = new Transformer(loaded, new NaiveKernels()).hiddenStates(batch, 2);
-            assertTrue(cosine(exact, quantized) > 0.999, "cosine with the unquantized model " + cosine(exact, quantized));
+            assertTrue(Fixtures.cosine(exact, quantized) > 0.999, "cosine with the unquantized model " + Fixtures.cosine(exact, quantized));
             assertTrue(maxRelative(naive, quantized) < 1e-4, "fast vs naive kernels on Q8_0: " + maxRelative(naive, quantized));
         }
 
@@ -126,16 +126,6 @@ class QuantizedModelTest {
         SafetensorsFile.write(file, List.of(new SafetensorsFile.Tensor("w", "I8", new long[] {2, 32}, bytes)), Map.of());
         CheckpointException e = assertThrows(CheckpointException.class, () -> SafetensorsFile.open(file).matrix("w", 2, 32));
         assertTrue(e.getMessage().contains("w_scale") && e.getMessage().contains("w.safetensors"), e.getMessage());
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double ab = 0, aa = 0, bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (double) a[i] * b[i];
-            aa += (double) a[i] * a[i];
-            bb += (double) b[i] * b[i];
-        }
-        return ab / Math.sqrt(aa * bb);
     }
 
     private static double maxRelative(float[] expected, float[] actual) {
