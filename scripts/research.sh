@@ -82,9 +82,14 @@ if step sweep-sick-ir/done; then
   touch "$OUT/sweep-sick-ir/done"
 fi
 
-# 6. the transfer probes in full: the frozen causal model and the demo's encoder (mean pooling)
+# 6. the transfer probes in full: the frozen causal model, the same with its top layer bidirectional (untrained),
+#    and the demo's encoder (mean pooling); each takes 10-15 minutes on 2 cores (nested cross-validation of C)
 if step transfer-frozen.json; then
   "${BELLM[@]}" eval --model "$MODEL" --pooling mean --tasks transfer --output "$OUT/transfer-frozen.json" > "$OUT/transfer-frozen.txt"
+fi
+if step transfer-frozen-bellm.json; then
+  "${BELLM[@]}" eval --model "$MODEL" --pooling mean --bidirectional-from 4 --tasks transfer \
+      --output "$OUT/transfer-frozen-bellm.json" > "$OUT/transfer-frozen-bellm.txt"
 fi
 if step transfer-demo.json; then
   "${BELLM[@]}" eval --model "$MODEL" --adapter "$DEMO_ADAPTER" --pooling mean --bidirectional-from 4 --tasks transfer \
