@@ -17,7 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 @Command(name = "merge", mixinStandardHelpOptions = true,
-        description = {"Merge a LoRA adapter into its base model and write a Hugging Face model",
+        description = {"Merge LoRA adapters (one, or several stacked in order) into their base model and write a Hugging Face model",
                 "directory: config.json, model.safetensors (or shards listed in",
                 "model.safetensors.index.json) and the tokenizer. Each adapted projection",
                 "becomes W + scale*B*A in the base dtype (a BF16 model stays BF16).",
@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
                 "      --output runs/tiny-llama-merged",
                 "  ./bellm embed --model runs/tiny-llama-merged --input texts.txt --output -   # the adapter's recipe came along",
                 "  ./bellm merge --model ../shared/models/stories260K/stories260K.bin \\",
-                "      --adapter runs/stories-bellm/adapter --output runs/stories-hf"})
+                "      --adapter runs/stories-bellm/adapter --output runs/stories-hf",
+                "  ./bellm merge --model BASE --adapter MNTP --adapter SUPERVISED --output DIR   # LLM2Vec's two, stacked"})
 final class MergeCommand implements Callable<Integer> {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(?:([KMGT])(I?B)?|(B))?");
 
@@ -42,8 +43,9 @@ final class MergeCommand implements Callable<Integer> {
             description = "Tokenizer to carry (tokenizer.json, its directory, or a llama2.c .bin). Default: the model's own.")
     Path tokenizer;
 
-    @Option(names = "--adapter", required = true, paramLabel = "DIR", description = "PEFT LoRA adapter directory (bellm train writes one).")
-    Path adapter;
+    @Option(names = "--adapter", required = true, paramLabel = "DIR",
+            description = "PEFT LoRA adapter directory (bellm train writes one); repeat to stack adapters (their deltas add), in order.")
+    List<Path> adapters;
 
     @Option(names = "--output", required = true, paramLabel = "DIR",
             description = "Directory to create. Written beside it first and renamed into place when complete.")
@@ -60,13 +62,13 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EncoderSpec spec = EncoderSpec.load(model, List.of(adapter), EmbeddingOptions::warn);
+        EncoderSpec spec = EncoderSpec.load(model, adapters, EmbeddingOptions::warn);
         // a model bellm merged before carries its recipe's module folders; replacing it replaces them too
         if (force) EncoderFolder.removeModuleFolders(output);
         MergedModelWriter.Result result;
         try (Progress.Lazy bar = Progress.lazy("merge")) {
             try {
-                result = MergedModelWriter.merge(model, tokenizer, adapter, output, new MergedModelWriter.Options(maxShardSize, force), bar::update);
+                result = MergedModelWriter.merge(model, tokenizer, adapters, output, new MergedModelWriter.Options(maxShardSize, force), bar::update);
             } catch (MergedModelWriter.OutputNotEmptyException e) {
                 throw new IllegalArgumentException(e.getMessage() + " (--force)", e);
             }
@@ -75,7 +77,7 @@ final class MergeCommand implements Callable<Integer> {
         ModelConfig merged = HfCheckpoint.readConfig(result.directory());
         EncoderFolder.write(result.directory(), spec.check(merged), merged.hiddenSize(), merged.numLayers());
         System.out.printf(Locale.ROOT, "wrote %s (%s + %s): %d tensors, %.1f MB in %d safetensors file%s%nfiles: %s%n",
-                result.directory(), model, adapter, result.tensors(), result.tensorBytes() / 1e6, result.shards(),
+                result.directory(), model, adapters.stream().map(Path::toString).collect(java.util.stream.Collectors.joining(" + ")), result.tensors(), result.tensorBytes() / 1e6, result.shards(),
                 result.shards() == 1 ? "" : "s", String.join(", ", result.files()));
         if (!result.replaced().isEmpty()) {
             System.out.println("replaced the model that was in " + result.directory() + ", removing: " + String.join(", ", result.replaced()));

@@ -30,8 +30,8 @@ final class QuantizeCommand implements Callable<Integer> {
             description = "Model: Hugging Face directory (config.json + safetensors) or llama2.c .bin checkpoint.")
     Path model;
 
-    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter to merge before quantizing.")
-    Path adapter;
+    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter to merge before quantizing; repeat to stack adapters, in order.")
+    List<Path> adapters = new java.util.ArrayList<>();
 
     @Option(names = "--output", required = true, paramLabel = "DIR",
             description = "Directory to create. Written beside it first and renamed into place when complete.")
@@ -46,13 +46,13 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EncoderSpec spec = EncoderSpec.load(model, adapter == null ? List.of() : List.of(adapter), EmbeddingOptions::warn);
+        EncoderSpec spec = EncoderSpec.load(model, adapters, EmbeddingOptions::warn);
         // a folder bellm wrote before carries its recipe's module folders; replacing it replaces them too
         if (force) EncoderFolder.removeModuleFolders(output);
         MergedModelWriter.Result result;
         try (Progress.Lazy bar = Progress.lazy("quantize")) {
             try {
-                result = MergedModelWriter.quantize(model, adapter, output, new MergedModelWriter.Options(maxShardSize, force), bar::update);
+                result = MergedModelWriter.quantize(model, adapters, output, new MergedModelWriter.Options(maxShardSize, force), bar::update);
             } catch (MergedModelWriter.OutputNotEmptyException e) {
                 throw new IllegalArgumentException(e.getMessage() + " (--force)", e);
             }

@@ -54,7 +54,7 @@ class MergedModelWriterTest {
 
     private static MergedModelWriter.Result merge(String base, String adapter, Path output, MergedModelWriter.Options options)
             throws IOException {
-        return MergedModelWriter.merge(Fixtures.path(base), null, adapter == null ? null : Fixtures.path(adapter), output,
+        return MergedModelWriter.merge(Fixtures.path(base), null, adapter == null ? List.of() : List.of(Fixtures.path(adapter)), output,
                 options, MergedModelWriter.Progress.NONE);
     }
 
@@ -183,7 +183,7 @@ class MergedModelWriterTest {
         Path adapter = tmp.resolve("adapter");
         PeftAdapter.save(adapter, withRandomLora(ModelLoader.load(STORIES), 2, 3.0, 7), "stories260K", 3.0, false);
         Path out = tmp.resolve("merged");
-        MergedModelWriter.merge(STORIES, null, adapter, out, MergedModelWriter.Options.DEFAULTS, MergedModelWriter.Progress.NONE);
+        MergedModelWriter.merge(STORIES, null, List.of(adapter), out, MergedModelWriter.Options.DEFAULTS, MergedModelWriter.Progress.NONE);
 
         Transformer unmerged = new Transformer(PeftAdapter.load(adapter).apply(ModelLoader.load(STORIES)), new VectorKernels(2));
         Transformer merged = new Transformer(ModelLoader.load(out), new VectorKernels(2));
@@ -203,7 +203,7 @@ class MergedModelWriterTest {
     @ValueSource(strings = {"tiny-qwen2", "tiny-qwen3"})
     void qwenBiasesAndQkNormsSurviveTheRoundTrip(String model, @TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("merged");
-        MergedModelWriter.merge(Fixtures.path(model), null, null, out, MergedModelWriter.Options.DEFAULTS,
+        MergedModelWriter.merge(Fixtures.path(model), null, List.of(), out, MergedModelWriter.Options.DEFAULTS,
                 MergedModelWriter.Progress.NONE);
         SafetensorsFile original = SafetensorsFile.open(Fixtures.path(model).resolve(HfCheckpoint.WEIGHTS_FILE));
         SafetensorsFile merged = SafetensorsFile.open(out.resolve(HfCheckpoint.WEIGHTS_FILE));
@@ -263,7 +263,7 @@ class MergedModelWriterTest {
         Path models = Files.createDirectories(tmp.resolve("models"));
         Path bin = Files.write(models.resolve("stories260K.bin"), Files.readAllBytes(STORIES));
         Files.write(models.resolve("tok512.bin"), Files.readAllBytes(STORIES.resolveSibling("tok512.bin")));
-        e = assertThrows(IllegalArgumentException.class, () -> MergedModelWriter.merge(bin, null, null, models, force,
+        e = assertThrows(IllegalArgumentException.class, () -> MergedModelWriter.merge(bin, null, List.of(), models, force,
                 MergedModelWriter.Progress.NONE));
         assertTrue(e.getMessage().contains("holds the input"), e.getMessage());
         assertEquals(List.of("stories260K.bin", "tok512.bin"), listing(models));
@@ -283,7 +283,7 @@ class MergedModelWriterTest {
     void aTokenizerTooLargeForTheModelIsRefusedBeforeMerging(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("merged");
         Path tokenizer = Fixtures.path("tiny-llama").resolve("tokenizer.json"); // 1507 tokens for stories260K's 512
-        CheckpointException e = assertThrows(CheckpointException.class, () -> MergedModelWriter.merge(STORIES, tokenizer, null,
+        CheckpointException e = assertThrows(CheckpointException.class, () -> MergedModelWriter.merge(STORIES, tokenizer, List.of(),
                 out, MergedModelWriter.Options.DEFAULTS, MergedModelWriter.Progress.NONE));
         assertTrue(e.getMessage().contains("1507 tokens") && e.getMessage().contains("vocab_size is 512"), e.getMessage());
         assertEquals(List.of(), listing(tmp));

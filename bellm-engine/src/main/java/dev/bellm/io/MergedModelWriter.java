@@ -113,29 +113,40 @@ public final class MergedModelWriter {
     public record Result(Path directory, List<String> files, int tensors, int shards, long tensorBytes, List<String> replaced) {}
 
     /**
-     * Loads {@code base} (a Hugging Face directory or llama2.c {@code .bin}), applies the PEFT adapter in {@code adapter}
-     * (none when null), and writes the merged model to {@code output}.
+     * Loads {@code base} (a Hugging Face directory or llama2.c {@code .bin}), applies the PEFT adapters in order (their
+     * deltas add, as {@code Embedder} applies them: LLM2Vec's MNTP then supervised adapters; none when empty), and
+     * writes the merged model to {@code output}.
      *
      * @param tokenizer the tokenizer to carry, when not the one that belongs to {@code base} (null: that one)
      */
-    public static Result merge(Path base, Path tokenizer, Path adapter, Path output, Options options, Progress progress)
+    public static Result merge(Path base, Path tokenizer, List<Path> adapters, Path output, Options options, Progress progress)
             throws IOException {
-        List<String> replaced = checkOutput(output, options.overwrite(), base, tokenizer, adapter);
+        List<String> replaced = checkOutput(output, options.overwrite(), inputs(base, tokenizer, adapters));
+        return writeChecked(adapted(base, adapters), base, tokenizer, output, options, progress, replaced, false);
+    }
+
+    private static ModelWeights adapted(Path base, List<Path> adapters) {
         ModelWeights model = ModelLoader.load(base);
-        if (adapter != null) model = PeftAdapter.load(adapter).apply(model);
-        return writeChecked(model, base, tokenizer, output, options, progress, replaced, false);
+        for (Path adapter : adapters == null ? List.<Path>of() : adapters) model = PeftAdapter.load(adapter).apply(model);
+        return model;
+    }
+
+    private static Path[] inputs(Path base, Path tokenizer, List<Path> adapters) {
+        List<Path> all = new java.util.ArrayList<>();
+        all.add(base);
+        all.add(tokenizer);
+        if (adapters != null) all.addAll(adapters);
+        return all.toArray(Path[]::new);
     }
 
     /**
-     * Loads {@code base}, merges the adapter in {@code adapter} when not null, and writes it to {@code output} with the
+     * Loads {@code base}, merges the adapters (in order; none when empty), and writes it to {@code output} with the
      * weight matrices (projections, embeddings, lm_head) in {@link DType#Q8_0} where their rows are whole 32-value
      * blocks; the others, norms and biases stay as they are. The result loads like any model, memory-mapped.
      */
-    public static Result quantize(Path base, Path adapter, Path output, Options options, Progress progress) throws IOException {
-        List<String> replaced = checkOutput(output, options.overwrite(), base, adapter);
-        ModelWeights model = ModelLoader.load(base);
-        if (adapter != null) model = PeftAdapter.load(adapter).apply(model);
-        return writeChecked(model, base, null, output, options, progress, replaced, true);
+    public static Result quantize(Path base, List<Path> adapters, Path output, Options options, Progress progress) throws IOException {
+        List<String> replaced = checkOutput(output, options.overwrite(), inputs(base, null, adapters));
+        return writeChecked(adapted(base, adapters), base, null, output, options, progress, replaced, true);
     }
 
     /**

@@ -73,7 +73,7 @@ class QuantizedModelTest {
     @Test
     void tinyLlamaRoundTripsThroughSafetensors(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("tiny-llama-q8");
-        MergedModelWriter.quantize(Fixtures.path("tiny-llama"), null, out, MergedModelWriter.Options.DEFAULTS,
+        MergedModelWriter.quantize(Fixtures.path("tiny-llama"), List.of(), out, MergedModelWriter.Options.DEFAULTS,
                 MergedModelWriter.Progress.NONE);
         SafetensorsFile file = SafetensorsFile.open(out.resolve(HfCheckpoint.WEIGHTS_FILE));
         assertEquals(Map.of("format", "pt", "bellm.quantization", "q8_0", "bellm.q8_block", "32"), file.metadata());
@@ -113,7 +113,7 @@ class QuantizedModelTest {
 
         // quantizing again keeps the Q8_0 weights as they are
         Path again = tmp.resolve("again");
-        MergedModelWriter.quantize(out, null, again, MergedModelWriter.Options.DEFAULTS, MergedModelWriter.Progress.NONE);
+        MergedModelWriter.quantize(out, List.of(), again, MergedModelWriter.Options.DEFAULTS, MergedModelWriter.Progress.NONE);
         Linear before = loaded.layers().get(1).projection("down_proj");
         Linear after = ModelLoader.load(again).layers().get(1).projection("down_proj");
         assertEquals(-1, before.weight().data.mismatch(after.weight().data));
