@@ -72,4 +72,23 @@ public final class Zoo {
     }
 
     public static final double TOLERANCE = 1e-4;
+
+    /** An encoder under test, as the zoo cases call it: text and prompt name (or null) in, vector out. */
+    public interface Encoder {
+        float[] embed(String text, String promptName);
+    }
+
+    /** The largest {@link #error} over a model's published cases (those at the full dimension). */
+    public static double worstError(String model, Encoder encoder) {
+        JsonNode m = model(model);
+        dev.bellm.io.SafetensorsFile expected = dev.bellm.io.SafetensorsFile.open(path(m.get("expected").asText()));
+        double worst = 0;
+        for (JsonNode c : m.get("cases")) {
+            if (!c.get("dimensions").isNull()) continue;
+            String promptName = c.get("prompt_name").isNull() ? null : c.get("prompt_name").asText();
+            float[] got = encoder.embed(texts().get(c.get("text_index").asInt()), promptName);
+            worst = Math.max(worst, error(got, expected.doubles(c.get("key").asText())));
+        }
+        return worst;
+    }
 }

@@ -3,7 +3,6 @@ package dev.bellm.cli;
 import dev.bellm.SharedData;
 import dev.bellm.Fixtures;
 import dev.bellm.Zoo;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.bellm.embed.Embedder;
 import dev.bellm.embed.Pooling;
 import dev.bellm.io.ModelLoader;
@@ -86,18 +85,9 @@ class MergeCommandTest {
     }
 
     private static double worstError(Path folder) {
-        JsonNode m = Zoo.model("llm2vec");
-        SafetensorsFile expected = SafetensorsFile.open(Zoo.path(m.get("expected").asText()));
-        double worst = 0;
         try (Embedder e = Embedder.load(folder)) {
-            for (JsonNode c : m.get("cases")) {
-                if (!c.get("dimensions").isNull()) continue;
-                String promptName = c.get("prompt_name").isNull() ? null : c.get("prompt_name").asText();
-                float[] got = e.embed(List.of(Zoo.texts().get(c.get("text_index").asInt())), promptName).vectors()[0];
-                worst = Math.max(worst, Zoo.error(got, expected.doubles(c.get("key").asText())));
-            }
+            return Zoo.worstError("llm2vec", (text, promptName) -> e.embed(List.of(text), promptName).vectors()[0]);
         }
-        return worst;
     }
 
     @Test

@@ -52,21 +52,12 @@ class ZooTest {
 
     /** The largest error over a model's cases with {@code change} applied to the folder's recipe. */
     private static double worstError(String model, java.util.function.Consumer<Embedder.Builder> change, List<Path> adapters) {
-        JsonNode m = Zoo.model(model);
-        SafetensorsFile expected = SafetensorsFile.open(Zoo.path(m.get("expected").asText()));
         Embedder.Builder b = Embedder.builder().model(Zoo.path(model)).threads(2);
         adapters.forEach(b::adapter);
         change.accept(b);
-        double worst = 0;
         try (Embedder e = b.build()) {
-            for (JsonNode c : m.get("cases")) {
-                if (!c.get("dimensions").isNull()) continue;
-                String promptName = c.get("prompt_name").isNull() ? null : c.get("prompt_name").asText();
-                float[] got = e.embed(List.of(Zoo.texts().get(c.get("text_index").asInt())), promptName).vectors()[0];
-                worst = Math.max(worst, Zoo.error(got, expected.doubles(c.get("key").asText())));
-            }
+            return Zoo.worstError(model, (text, promptName) -> e.embed(List.of(text), promptName).vectors()[0]);
         }
-        return worst;
     }
 
     /** Each convention the folders state is needed: dropping any one of them misses the published vectors. */

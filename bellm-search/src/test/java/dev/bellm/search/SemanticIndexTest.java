@@ -1,6 +1,7 @@
 package dev.bellm.search;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bellm.Fixtures;
 import dev.bellm.SharedData;
 import dev.bellm.embed.Embedder;
 import dev.bellm.embed.EmbedderRecipe;
@@ -92,7 +93,7 @@ class SemanticIndexTest {
             double best = Double.NEGATIVE_INFINITY;
             String bestId = null;
             for (SemanticIndex.Hit hit : hits) {
-                double cos = cosine(q, documents.embed(hit.text()));
+                double cos = Fixtures.cosine(q, documents.embed(hit.text()));
                 assertEquals(cos, hit.score(), 1e-4, hit.id());
                 if (cos > best) {
                     best = cos;
@@ -114,15 +115,5 @@ class SemanticIndexTest {
         var e = assertThrows(IllegalArgumentException.class, () -> SemanticIndex.open(dir, 1));
         assertTrue(e.getMessage().contains("not a bellm index"), e.getMessage());
         assertFalse(Files.exists(dir.resolve(".index." + ProcessHandle.current().pid() + ".tmp")));
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 }
