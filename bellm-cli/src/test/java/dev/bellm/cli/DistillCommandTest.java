@@ -59,16 +59,22 @@ class DistillCommandTest {
         return CliTestSupport.run(args.toArray(String[]::new));
     }
 
+    /** `bellm embed --model FOLDER` of TEXTS with no encoder flag; the vectors file. */
+    private Path embedWithNoFlags(Path folder) throws Exception {
+        Path input = dir.resolve("texts.txt"), vectors = dir.resolve("vectors.npy");
+        Files.write(input, TEXTS);
+        CliTestSupport.Run embed = CliTestSupport.run("embed", "--model", folder.toString(), "--input", input.toString(),
+                "--output", vectors.toString(), "--threads", "2");
+        assertEquals(0, embed.exitCode(), embed.err());
+        return vectors;
+    }
+
     @Test
     void theStudentEmbedsWithNoFlagsAsItsWeightsDoUnderTheTeachersRecipe() throws Exception {
         Path out = dir.resolve("distill");
         CliTestSupport.Run run = distill(teacherFolder(), out);
         assertEquals(0, run.exitCode(), run.err());
-        Path input = dir.resolve("texts.txt"), vectors = dir.resolve("vectors.npy");
-        Files.write(input, TEXTS);
-        CliTestSupport.Run embed = CliTestSupport.run("embed", "--model", out.resolve("student").toString(), "--input", input.toString(),
-                "--output", vectors.toString(), "--threads", "2");
-        assertEquals(0, embed.exitCode(), embed.err());
+        Path vectors = embedWithNoFlags(out.resolve("student"));
 
         // oracle: the student's bare weights with the teacher's settings given by hand (its two layers: layer 1 bidirectional)
         Path student = out.resolve("student");
@@ -96,11 +102,7 @@ class DistillCommandTest {
         CliTestSupport.Run run = distillStudent(teacherFolder(), out, "--student", ST_DENSE.toString());
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.err().contains("are not used"), run.err()); // st-dense's own heads and normalisation are dropped, and it says so
-        Path input = dir.resolve("texts.txt"), vectors = dir.resolve("vectors.npy");
-        Files.write(input, TEXTS);
-        CliTestSupport.Run embed = CliTestSupport.run("embed", "--model", out.resolve("student").toString(), "--input", input.toString(),
-                "--output", vectors.toString(), "--threads", "2");
-        assertEquals(0, embed.exitCode(), embed.err());
+        Path vectors = embedWithNoFlags(out.resolve("student"));
 
         // oracle: the student's bare weights and own tokenizer with the teacher's settings given by hand, st-dense's
         // attention (every layer bidirectional) and the trained 24 -> 64 projection as the one dense head
