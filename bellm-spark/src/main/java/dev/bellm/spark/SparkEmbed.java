@@ -85,8 +85,15 @@ public final class SparkEmbed implements Callable<Integer> {
         if (bellmPrompt && prompt != null) throw new IllegalArgumentException("give either --prompt or --bellm-prompt, not both");
         // paths stay as given: an executor resolves a relative one in its own working directory (--files, --archives);
         // what is not stated here is the model folder's recipe
-        return new EmbedderRecipe(model, tokenizer, adapters, bidirectionalFrom, pooling, null,
-                bellmPrompt ? Embedder.BELLM_PROMPT : prompt, null, normalize, null, maxTokens, truncate);
+        try {
+            return new EmbedderRecipe(model, tokenizer, adapters, bidirectionalFrom, pooling, null,
+                    bellmPrompt ? Embedder.BELLM_PROMPT : prompt, null, normalize, null, maxTokens, truncate);
+        } catch (IllegalArgumentException e) {
+            // the recipe names its fields; on the command line they are flags
+            String message = e.getMessage().replaceFirst("^bidirectional_from ", "--bidirectional-from ")
+                    .replaceFirst("^unknown pooling ", "--pooling: unknown pooling ");
+            throw new IllegalArgumentException(message, e);
+        }
     }
 
     @Override
