@@ -1,10 +1,7 @@
 package dev.bellm.cli;
 
-import dev.bellm.embed.EncoderFolder;
-import dev.bellm.embed.EncoderSpec;
-import dev.bellm.io.HfCheckpoint;
+import dev.bellm.embed.EncoderWriter;
 import dev.bellm.io.MergedModelWriter;
-import dev.bellm.model.ModelConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,20 +59,15 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EncoderSpec spec = EncoderSpec.load(model, adapters, EmbeddingOptions::warn);
-        // a model bellm merged before carries its recipe's module folders; replacing it replaces them too
-        if (force) EncoderFolder.removeModuleFolders(output);
         MergedModelWriter.Result result;
         try (Progress.Lazy bar = Progress.lazy("merge")) {
             try {
-                result = MergedModelWriter.merge(model, tokenizer, adapters, output, new MergedModelWriter.Options(maxShardSize, force), bar::update);
+                result = EncoderWriter.merge(model, tokenizer, adapters, output, new MergedModelWriter.Options(maxShardSize, force),
+                        bar::update, EmbeddingOptions::warn);
             } catch (MergedModelWriter.OutputNotEmptyException e) {
                 throw new IllegalArgumentException(e.getMessage() + " (--force)", e);
             }
         }
-        // the merged folder is the encoder the base and adapter made, so it carries their recipe
-        ModelConfig merged = HfCheckpoint.readConfig(result.directory());
-        EncoderFolder.write(result.directory(), spec.check(merged), merged.hiddenSize(), merged.numLayers());
         System.out.printf(Locale.ROOT, "wrote %s (%s + %s): %d tensors, %.1f MB in %d safetensors file%s%nfiles: %s%n",
                 result.directory(), model, adapters.stream().map(Path::toString).collect(java.util.stream.Collectors.joining(" + ")), result.tensors(), result.tensorBytes() / 1e6, result.shards(),
                 result.shards() == 1 ? "" : "s", String.join(", ", result.files()));

@@ -1,10 +1,7 @@
 package dev.bellm.cli;
 
-import dev.bellm.embed.EncoderFolder;
-import dev.bellm.embed.EncoderSpec;
-import dev.bellm.io.HfCheckpoint;
+import dev.bellm.embed.EncoderWriter;
 import dev.bellm.io.MergedModelWriter;
-import dev.bellm.model.ModelConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -46,20 +43,15 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EncoderSpec spec = EncoderSpec.load(model, adapters, EmbeddingOptions::warn);
-        // a folder bellm wrote before carries its recipe's module folders; replacing it replaces them too
-        if (force) EncoderFolder.removeModuleFolders(output);
         MergedModelWriter.Result result;
         try (Progress.Lazy bar = Progress.lazy("quantize")) {
             try {
-                result = MergedModelWriter.quantize(model, adapters, output, new MergedModelWriter.Options(maxShardSize, force), bar::update);
+                result = EncoderWriter.quantize(model, adapters, output, new MergedModelWriter.Options(maxShardSize, force), bar::update,
+                        EmbeddingOptions::warn);
             } catch (MergedModelWriter.OutputNotEmptyException e) {
                 throw new IllegalArgumentException(e.getMessage() + " (--force)", e);
             }
         }
-        // the quantized folder is the same encoder with int8 weights: its recipe (pooling, prompts, dense heads...) comes along
-        ModelConfig quantized = HfCheckpoint.readConfig(result.directory());
-        EncoderFolder.write(result.directory(), spec.check(quantized), quantized.hiddenSize(), quantized.numLayers());
         System.out.printf(Locale.ROOT, "wrote %s (%s, Q8_0): %d tensors, %.1f MB in %d safetensors file%s%n",
                 result.directory(), model, result.tensors(), result.tensorBytes() / 1e6, result.shards(), result.shards() == 1 ? "" : "s");
         return 0;

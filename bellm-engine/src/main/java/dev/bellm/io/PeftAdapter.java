@@ -129,10 +129,10 @@ public final class PeftAdapter {
             }
             return module -> {
                 try {
-                    return regex.matcher(new BoundedChars(module)).matches();
-                } catch (BoundedChars.Exhausted e) {
+                    return regex.matcher(new BoundedText(module)).matches();
+                } catch (BoundedText.BudgetExceeded e) {
                     throw cfg.error("target_modules", "is a regular expression that backtracks too much to match '" + module
-                            + "' (more than " + BoundedChars.MAX_READS + " steps); write a simpler one or list the modules");
+                            + "'; write a simpler one or list the modules");
                 }
             };
         }
@@ -143,45 +143,6 @@ public final class PeftAdapter {
             names.add(name.asText());
         }
         return module -> names.stream().anyMatch(n -> module.equals(n) || module.endsWith("." + n));
-    }
-
-    /**
-     * A module name that a regular expression may read only so many times: Java's regex engine backtracks without
-     * limit, so a hostile {@code target_modules} such as {@code (a|a)*b} would otherwise hang the loader.
-     */
-    private record BoundedChars(String text, int[] reads) implements CharSequence {
-        static final int MAX_READS = 1_000_000;
-
-        static final class Exhausted extends RuntimeException {
-            Exhausted() {
-                super(null, null, false, false);
-            }
-        }
-
-        BoundedChars(String text) {
-            this(text, new int[1]);
-        }
-
-        @Override
-        public char charAt(int index) {
-            if (++reads[0] > MAX_READS) throw new Exhausted();
-            return text.charAt(index);
-        }
-
-        @Override
-        public int length() {
-            return text.length();
-        }
-
-        @Override
-        public CharSequence subSequence(int start, int end) {
-            return new BoundedChars(text.substring(start, end), reads);
-        }
-
-        @Override
-        public String toString() {
-            return text;
-        }
     }
 
     /** PEFT's layers_to_transform: one layer index or a list of them; absent means every layer. */

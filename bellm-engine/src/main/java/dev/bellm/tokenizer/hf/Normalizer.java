@@ -1,5 +1,6 @@
 package dev.bellm.tokenizer.hf;
 
+import dev.bellm.io.BoundedText;
 import java.text.Normalizer.Form;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.bellm.tokenizer.hf;
 
+import dev.bellm.io.BoundedText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntPredicate;
