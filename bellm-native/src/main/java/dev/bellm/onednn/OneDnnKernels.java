@@ -52,15 +52,17 @@ public final class OneDnnKernels implements Kernels, AutoCloseable {
         check("matmul", w, "x", x, m, k);
         check("matmul", w, "y", y, m, n);
         if (m == 0) return;
-        if (w.dtype == DType.F32 && aligned(w)) {
-            lib.setThreads(threads);
-            lib.sgemmNT(m, n, k, MemorySegment.ofArray(x), w.data, 0f, MemorySegment.ofArray(y));
-        } else if (w.dtype == DType.BF16 && bf16 && aligned(w)) {
-            short[] xb = toBf16(x, m * k);
-            lib.setThreads(threads);
-            lib.bf16gemmNT(m, n, k, MemorySegment.ofArray(xb), w.data, 0f, MemorySegment.ofArray(y));
-        } else {
-            java.matmul(x, m, w, y);
+        switch (route(w)) {
+            case SGEMM -> {
+                lib.setThreads(threads);
+                lib.sgemmNT(m, n, k, MemorySegment.ofArray(x), w.data, 0f, MemorySegment.ofArray(y));
+            }
+            case BF16_GEMM -> {
+                short[] xb = toBf16(x, m * k);
+                lib.setThreads(threads);
+                lib.bf16gemmNT(m, n, k, MemorySegment.ofArray(xb), w.data, 0f, MemorySegment.ofArray(y));
+            }
+            case JAVA -> java.matmul(x, m, w, y);
         }
     }
 
@@ -70,16 +72,27 @@ public final class OneDnnKernels implements Kernels, AutoCloseable {
         check("matmulBackward", w, "dy", dy, m, n);
         check("matmulBackward", w, "dx", dx, m, k);
         if (m == 0) return;
-        if (w.dtype == DType.F32 && aligned(w)) {
-            lib.setThreads(threads);
-            lib.sgemmNN(m, k, n, MemorySegment.ofArray(dy), w.data, 1f, MemorySegment.ofArray(dx));
-        } else if (w.dtype == DType.BF16 && bf16 && aligned(w)) {
-            short[] dyb = toBf16(dy, m * n);
-            lib.setThreads(threads);
-            lib.bf16gemmNN(m, k, n, MemorySegment.ofArray(dyb), w.data, 1f, MemorySegment.ofArray(dx));
-        } else {
-            java.matmulBackward(dy, m, w, dx);
+        switch (route(w)) {
+            case SGEMM -> {
+                lib.setThreads(threads);
+                lib.sgemmNN(m, k, n, MemorySegment.ofArray(dy), w.data, 1f, MemorySegment.ofArray(dx));
+            }
+            case BF16_GEMM -> {
+                short[] dyb = toBf16(dy, m * n);
+                lib.setThreads(threads);
+                lib.bf16gemmNN(m, k, n, MemorySegment.ofArray(dyb), w.data, 1f, MemorySegment.ofArray(dx));
+            }
+            case JAVA -> java.matmulBackward(dy, m, w, dx);
         }
+    }
+
+    /** Which GEMM takes {@code w}, forward and backward alike. */
+    private enum Route { SGEMM, BF16_GEMM, JAVA }
+
+    private Route route(Matrix w) {
+        if (!aligned(w)) return Route.JAVA;
+        if (w.dtype == DType.F32) return Route.SGEMM;
+        return w.dtype == DType.BF16 && bf16 ? Route.BF16_GEMM : Route.JAVA;
     }
 
     @Override
