@@ -20,7 +20,6 @@ import dev.bellm.train.data.Triplet;
 import dev.bellm.train.loss.AngleObjective;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -190,7 +189,7 @@ public final class Trainer {
                 }
                 double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
                 saveCheckpoint(outDir.resolve("checkpoint"), step, tokensSeen, seconds, best, initial, history);
-                writeLossCsv(outDir.resolve(LossCurve.FILE), history);
+                LossCurve.write(outDir.resolve(LossCurve.FILE), List.of("step", "epoch", "loss", "lr", "grad_norm", "dev"), history);
             }
         }
         double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
@@ -285,15 +284,5 @@ public final class Trainer {
         return TrainingCheckpoint.load(dir, optimizer, options.toMap(), "trained");
     }
 
-    /** Writes {@value LossCurve#FILE}; {@link LossCurve#read} reads it back by column name. */
-    private static void writeLossCsv(Path file, List<Map<String, Object>> history) throws IOException {
-        StringBuilder sb = new StringBuilder("step,epoch,loss,lr,grad_norm,dev\n");
-        for (Map<String, Object> h : history) {
-            sb.append(h.get("step")).append(',').append(h.get("epoch")).append(',').append(h.get("loss")).append(',')
-                    .append(h.get("lr")).append(',').append(h.get("grad_norm")).append(',')
-                    .append(h.get("dev") == null ? "" : h.get("dev")).append('\n');
-        }
-        AtomicFiles.write(file, sb.toString().getBytes(StandardCharsets.UTF_8));
-    }
 
 }

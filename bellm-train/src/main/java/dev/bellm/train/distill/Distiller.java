@@ -25,11 +25,11 @@ import dev.bellm.tensor.Matrix;
 import dev.bellm.tokenizer.Tokenizer;
 import dev.bellm.tokenizer.Tokenizers;
 import dev.bellm.train.AdamW;
+import dev.bellm.train.LossCurve;
 import dev.bellm.train.TrainingCheckpoint;
 import dev.bellm.train.LoraInit;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -291,7 +291,7 @@ public final class Distiller {
                 }
                 history.add(row);
                 saveCheckpoint(outDir.resolve("checkpoint"), step, secondsBefore + (System.nanoTime() - start) / 1e9, initial, history);
-                writeLossCsv(outDir.resolve("loss.csv"), history);
+                LossCurve.write(outDir.resolve(LossCurve.FILE), List.of("step", "loss", "held_out"), history);
             } else {
                 history.add(row);
             }
@@ -472,12 +472,4 @@ public final class Distiller {
         return TrainingCheckpoint.load(dir, optimizer, options.toMap(), "distilled");
     }
 
-    private static void writeLossCsv(Path file, List<Map<String, Object>> history) throws IOException {
-        StringBuilder sb = new StringBuilder("step,loss,held_out\n");
-        for (Map<String, Object> h : history) {
-            sb.append(h.get("step")).append(',').append(h.get("loss")).append(',')
-                    .append(h.get("held_out") == null ? "" : h.get("held_out")).append('\n');
-        }
-        AtomicFiles.write(file, sb.toString().getBytes(StandardCharsets.UTF_8));
-    }
 }
